@@ -1,0 +1,9 @@
+"""Entry point: imports every command module so each registers its commands on the app."""
+
+from __future__ import annotations
+
+from services.cli.app import app
+
+
+def main() -> None:
+    app()

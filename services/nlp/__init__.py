@@ -1,0 +1,1 @@
+"""Shared language tools for the text stages: sentence embeddings and the taxonomy."""
