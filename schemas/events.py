@@ -40,6 +40,7 @@ class EpisodeDiscovered(Event):
     transcripts: list[TranscriptLink] = Field(default_factory=list)
     text: str | None = None
     text_format: str | None = None
+    chapters_url: str | None = None
 
 
 class TranscriptReady(Event):
