@@ -1,0 +1,60 @@
+"""The broker factory and the one way a stage subscribes: a reader plus a claimer per group."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from faststream.redis import RedisBroker, RedisRouter, StreamSub
+from faststream.redis.publisher.usecase import StreamPublisher
+
+from schemas import DeadLettered, Event
+from services.runtime.middleware import build_error_middleware
+from services.runtime.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def build_broker(settings: Settings, url: str, *, stage: str = "newsdesk") -> RedisBroker:
+    """A broker whose every subscriber runs through the retry/dead-letter middleware."""
+    broker = RedisBroker(url, logger=None, graceful_timeout=15.0)
+
+    async def dead_letter(letter: DeadLettered) -> None:
+        await broker.publish(
+            letter, stream=DeadLettered.stream, maxlen=settings.stream_maxlen
+        )
+
+    broker.add_middleware(build_error_middleware(stage, settings, dead_letter))
+    return broker
+
+
+def publisher_for(router: RedisRouter, event: type[Event], settings: Settings) -> StreamPublisher:
+    """The publisher of one event type; its stream name comes from the class, never by hand."""
+    return router.publisher(  # type: ignore[return-value]
+        stream=StreamSub(event.stream, maxlen=settings.stream_maxlen),
+        title=event.__name__,
+        schema=event,
+    )
+
+
+def consume(
+    router: RedisRouter, event: type[Event], *, group: str, settings: Settings
+) -> Callable[[F], F]:
+    """Subscribe a handler twice in its group: new entries, and entries a dead consumer left."""
+
+    def reader(claim_idle_ms: int | None) -> Any:
+        return router.subscriber(
+            stream=StreamSub(
+                event.stream,
+                group=group,
+                consumer=settings.consumer_name,
+                polling_interval=settings.poll_interval_ms,
+                min_idle_time=claim_idle_ms,
+            ),
+            title=f"{group}:{event.__name__}" + (":claim" if claim_idle_ms else ""),
+        )
+
+    def decorate(handler: F) -> F:
+        return reader(None)(reader(settings.claim_idle_ms)(handler))  # type: ignore[no-any-return]
+
+    return decorate

@@ -1,0 +1,175 @@
+"""One middleware for every stage: per-message log context, retries and dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from faststream import BaseMiddleware
+from faststream.message import StreamMessage
+from pydantic import ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from schemas import DeadLettered
+from services.runtime.errors import PermanentError, TransientError
+from services.runtime.settings import Settings
+
+log = structlog.get_logger("newsdesk.runtime")
+
+#: Errors that retrying cannot fix: the payload itself is wrong.
+PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
+    PermanentError,
+    ValidationError,
+    json.JSONDecodeError,
+    UnicodeDecodeError,
+)
+
+#: Errors that may pass: the network, a server, a limit.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    TransientError,
+    ConnectionError,
+    TimeoutError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
+
+DeadLetterSink = Callable[[DeadLettered], Awaitable[None]]
+
+
+def backoff_delay(attempt: int, settings: Settings, retry_after: float | None = None) -> float:
+    """Capped exponential backoff; a server's Retry-After wins when it is within the cap."""
+    delay = min(settings.retry_max_s, settings.retry_base_s * 2 ** (attempt - 1))
+    if retry_after is not None:
+        delay = min(settings.retry_max_s, max(delay, retry_after))
+    return delay
+
+
+def _message_context(msg: StreamMessage[Any]) -> dict[str, Any]:
+    context: dict[str, Any] = {"stream": _channel(msg), "entry_id": _entry_id(msg)}
+    try:
+        body = json.loads(msg.body)
+    except (ValueError, TypeError):
+        return context
+    if isinstance(body, dict):
+        context["event_type"] = body.get("event_type")
+        context["event_id"] = body.get("event_id")
+        context["correlation_id"] = body.get("correlation_id")
+        episode = body.get("episode")
+        if isinstance(episode, dict):
+            context["episode_id"] = episode.get("episode_id")
+    return context
+
+
+def _channel(msg: StreamMessage[Any]) -> str:
+    raw = msg.raw_message
+    return str(raw.get("channel", "")) if isinstance(raw, dict) else ""
+
+
+def _entry_id(msg: StreamMessage[Any]) -> str:
+    raw = msg.raw_message
+    ids = raw.get("message_ids") if isinstance(raw, dict) else None
+    if not ids:
+        return ""
+    first = ids[0]
+    return first.decode() if isinstance(first, bytes) else str(first)
+
+
+async def _delivery_count(msg: StreamMessage[Any]) -> int:
+    """How often Redis has handed this entry out (1 on first delivery)."""
+    client, group = getattr(msg, "consumer", None), getattr(msg, "group", None)
+    entry = _entry_id(msg)
+    if client is None or group is None or not entry:
+        return 1
+    pending = await client.xpending_range(_channel(msg), group, min=entry, max=entry, count=1)
+    return int(pending[0]["times_delivered"]) if pending else 1
+
+
+def build_error_middleware(
+    stage: str, settings: Settings, dead_letter: DeadLetterSink
+) -> type[BaseMiddleware]:
+    """The middleware class for one stage, closed over its settings and dead-letter sink."""
+
+    class StageMiddleware(BaseMiddleware):
+        async def publish_scope(self, call_next: Callable[[Any], Awaitable[Any]], cmd: Any) -> Any:
+            # A handler that dead-lettered its input (or emits nothing) returns None:
+            # FastStream would publish that as an empty entry.
+            if getattr(cmd, "body", None) is None:
+                return None
+            return await call_next(cmd)
+
+        async def consume_scope(
+            self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any]
+        ) -> Any:
+            context = _message_context(msg)
+            structlog.contextvars.bind_contextvars(stage=stage, **context)
+            started = time.perf_counter()
+            try:
+                deliveries = await _delivery_count(msg)
+                if deliveries > settings.max_deliveries:
+                    reason = f"delivered {deliveries} times without completing"
+                    return await self._give_up(msg, "DeliveryLimitExceeded", reason, deliveries)
+                return await self._run_with_retries(call_next, msg, deliveries, started)
+            finally:
+                structlog.contextvars.unbind_contextvars("stage", *context)
+
+        async def _run_with_retries(
+            self,
+            call_next: Callable[[Any], Awaitable[Any]],
+            msg: StreamMessage[Any],
+            deliveries: int,
+            started: float,
+        ) -> Any:
+            attempt = 0
+            while True:
+                attempt += 1
+                try:
+                    result = await call_next(msg)
+                except PERMANENT_ERRORS as exc:
+                    return await self._give_up(msg, type(exc).__name__, str(exc), deliveries)
+                except TRANSIENT_ERRORS as exc:
+                    if attempt > settings.retry_attempts:
+                        reason = f"still failing after {attempt} attempts: {exc}"
+                        return await self._give_up(msg, type(exc).__name__, reason, deliveries)
+                    hint = exc.retry_after if isinstance(exc, TransientError) else None
+                    delay = backoff_delay(attempt, settings, hint)
+                    log.warning("message_retry", attempt=attempt, delay_s=delay, error=str(exc))
+                    await asyncio.sleep(delay)
+                    continue
+                except Exception as exc:
+                    # A bug, not a bad payload: leave the entry pending so a consumer with a
+                    # fix claims it; the delivery cap dead-letters it if it keeps failing.
+                    log.exception("message_failed", outcome="error", error=str(exc))
+                    raise
+                log.info(
+                    "message_handled",
+                    outcome="ok",
+                    attempts=attempt,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                )
+                return result
+
+        async def _give_up(
+            self, msg: StreamMessage[Any], error_type: str, reason: str, deliveries: int
+        ) -> None:
+            body = msg.body.decode("utf-8", "replace") if isinstance(msg.body, bytes) else ""
+            letter = DeadLettered(
+                stage=stage,
+                reason=reason[:2000],
+                error_type=error_type,
+                delivery_count=deliveries,
+                original_stream=_channel(msg),
+                original_entry_id=_entry_id(msg),
+                original_payload=body,
+                producer=stage,
+            )
+            await dead_letter(letter)
+            await msg.ack()
+            log.error("message_dead_lettered", outcome="dead_letter", error_type=error_type,
+                      reason=reason[:300], deliveries=deliveries)  # fmt: skip
+
+    return StageMiddleware

@@ -1,0 +1,72 @@
+"""Settings, read once from `NEWSDESK_*` environment variables (and `.env`) at start-up."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_consumer_name() -> str:
+    # Unique per process, so two replicas on one host never share a pending list.
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+class Settings(BaseSettings):
+    """Every knob newsdesk has; deploy/.env.example documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSDESK_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    redis_url: str | None = Field(
+        default=None, description="Redis to use; unset = start an embedded one under data_dir."
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; unset = SQLite under data_dir."
+    )
+    data_dir: Path = Field(default=Path("data"), description="Embedded Redis and SQLite live here.")
+    consumer_name: str = Field(default_factory=_default_consumer_name)
+
+    claim_idle_ms: int = Field(
+        default=60_000, description="Entries pending this long are claimed by a live consumer."
+    )
+    poll_interval_ms: int = Field(default=100, description="Blocking read timeout per poll.")
+    max_deliveries: int = Field(
+        default=5, description="An entry delivered more often than this is dead-lettered."
+    )
+    retry_attempts: int = Field(default=4, description="Retries of a transient error in place.")
+    retry_base_s: float = 0.5
+    retry_max_s: float = 8.0
+    stream_maxlen: int = Field(default=100_000, description="Approximate cap per stream (MAXLEN ~).")
+
+    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    webhook_urls: list[str] = Field(
+        default_factory=list, description="Receive every story as JSON (the simplest channel)."
+    )
+    webhook_secret: SecretStr | None = None
+    allow_private_urls: bool = Field(
+        default=False, description="Allow fetching loopback/private addresses (tests, LANs)."
+    )
+    http_timeout_s: float = 20.0
+
+    taxonomy_file: Path | None = None
+    entities_file: Path | None = None
+    profiles_file: Path | None = None
+    embeddings: bool = Field(default=True, description="Use sentence embeddings (MiniLM ONNX).")
+    transcript_inline_max: int = Field(
+        default=4 * 1024 * 1024, description="Transcripts above this travel as a blob."
+    )
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'newsdesk.db').resolve()}"

@@ -1,0 +1,1 @@
+"""The system of record: feeds, episodes, segments, subscriptions and deliveries (SQLAlchemy 2)."""
