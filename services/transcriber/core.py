@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import codecs
+import html
+import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+import srt
+import webvtt
+from bs4 import BeautifulSoup, Tag
+from webvtt.errors import MalformedFileError
 
 from schemas.model import Cue
+from services.transcriber.sentences import (
+    SPEAKER_LABEL,
+    Fragment,
+    assemble,
+    label_speakers,
+    labels_are_speakers,
+)
 
 
 class TranscriptError(ValueError):
@@ -201,31 +216,38 @@ def _line_body(lines: Sequence[str], start: int, *, fmt: str) -> Transcript:
     return Transcript(text="\n".join(kept), first_line=start + 1, cues=_line_cues(kept), format=fmt)
 
 
-_SPEAKER = re.compile(r"^(?P<name>[A-Z][\w.'’-]*(?: [A-Z0-9][\w.'’-]*){0,3}) ?: +(?=\S)")
 _STAMP = re.compile(r"^\[?(?P<stamp>(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\]? +")
 
 
 def _line_cues(lines: Sequence[str]) -> tuple[Cue, ...]:
     """Cues for lines that carry a leading timestamp or a `Name:` speaker label."""
-    labels = {m.group("name") for line in lines if (m := _SPEAKER.match(_STAMP.sub("", line)))}
-    labelled = sum(1 for line in lines if _SPEAKER.match(_STAMP.sub("", line)))
-    # A stray "Update: ..." in prose is not a speaker; labels must mark a share of the lines.
-    speakers = (
-        labels if labelled > 1 and labelled * 10 >= sum(1 for s in lines if s.strip()) else set()
-    )
+    labels = [m.group("name") for line in lines if (m := SPEAKER_LABEL.match(_unstamped(line)))]
+    nonblank = sum(1 for line in lines if line.strip())
+    speakers = set(labels) if labels_are_speakers(len(labels), nonblank) else set()
     cues: list[Cue] = []
     offset, speaker = 0, None
     for line in lines:
-        start, start_s = offset, None
+        start, start_s = 0, None
         if stamp := _STAMP.match(line):
-            start_s, start = _clock_seconds(stamp.group("stamp")), start + stamp.end()
-        if (label := _SPEAKER.match(line[start - offset :])) and label.group("name") in speakers:
+            start_s, start = _clock_seconds(stamp.group("stamp")), stamp.end()
+        label = SPEAKER_LABEL.match(line[start:])
+        if label and label.group("name") in speakers:
             speaker, start = label.group("name"), start + label.end()
         if line.strip() and (speaker or start_s is not None):
-            end = offset + len(line)
-            cues.append(Cue(start_char=start, end_char=end, start_s=start_s, speaker=speaker))
+            cues.append(
+                Cue(
+                    start_char=offset + start,
+                    end_char=offset + len(line),
+                    start_s=start_s,
+                    speaker=speaker,
+                )
+            )
         offset += len(line) + 1
     return _close_times(cues)
+
+
+def _unstamped(line: str) -> str:
+    return _STAMP.sub("", line, count=1)
 
 
 def _close_times(cues: list[Cue]) -> tuple[Cue, ...]:
@@ -253,9 +275,157 @@ def _parse_date(value: str) -> date | None:
         return None
 
 
+# --- timed formats: one sentence per line of `text`, each with a Cue ----------------------
+
+_TAGS = re.compile(r"<[^>]*>|\{\\[^}]*\}")
+
+
+def parse_vtt(text: str) -> Transcript:
+    """WebVTT via webvtt-py; `<v Name>` voice tags become speakers, rolling duplicates dropped."""
+    try:
+        captions = webvtt.from_string(text).captions
+    except MalformedFileError as exc:
+        raise TranscriptError(f"malformed WebVTT: {exc}") from exc
+    fragments: list[Fragment] = []
+    previous_last = ""
+    for c in captions:
+        lines = [html.unescape(line).strip() for line in _TAGS.sub("", c.raw_text).split("\n")]
+        # Auto-captions roll: each cue repeats the previous cue's last line before the new one.
+        if len(lines) > 1 and lines[0] and lines[0] == previous_last:
+            lines = lines[1:]
+        previous_last = lines[-1] if lines else ""
+        start, end = c.start_time.in_milliseconds() / 1000, c.end_time.in_milliseconds() / 1000
+        fragments.append(Fragment(" ".join(lines), start, end, c.voice or None))
+    return _timed("vtt", fragments, language=_vtt_language(text))
+
+
+def parse_srt(text: str) -> Transcript:
+    """SubRip via `srt`, skipping malformed blocks; formatting tags dropped."""
+    subtitles = list(srt.parse(text, ignore_errors=True))
+    fragments = [
+        Fragment(
+            html.unescape(_TAGS.sub("", sub.content)),
+            sub.start.total_seconds(),
+            sub.end.total_seconds(),
+        )
+        for sub in subtitles
+    ]
+    if not fragments:
+        raise TranscriptError("malformed SRT: no subtitle blocks")
+    return _timed("srt", fragments)
+
+
+def parse_json(text: str) -> Transcript:
+    """Podcasting 2.0 JSON (`segments` of startTime/endTime/speaker/body); Whisper-style too."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TranscriptError(f"invalid JSON: {exc}") from exc
+    segments = doc.get("segments") if isinstance(doc, dict) else doc
+    if not isinstance(segments, list):
+        raise TranscriptError("JSON transcript without a `segments` list")
+    fragments = [f for seg in segments if isinstance(seg, dict) if (f := _json_fragment(seg))]
+    language = doc.get("language") if isinstance(doc, dict) else None
+    return _timed("json", fragments, language=language if isinstance(language, str) else None)
+
+
+def parse_html(text: str) -> Transcript:
+    """HTML transcripts: `<cite>` speakers, `<time>` stamps, paragraphs as fragments."""
+    soup = BeautifulSoup(text, "html.parser")
+    for junk in soup(["script", "style", "nav", "header", "footer", "template"]):
+        junk.decompose()
+    fragments = _html_fragments(soup)
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    lang = soup.html.get("lang") if soup.html else None
+    transcript = _timed("html", fragments, language=lang if isinstance(lang, str) else None)
+    return Transcript(**{**transcript.__dict__, "title": title})
+
+
+def _timed(fmt: str, fragments: list[Fragment], *, language: str | None = None) -> Transcript:
+    body, cues = assemble(label_speakers(fragments))
+    return Transcript(text=body, cues=cues, format=fmt, language=language)
+
+
+def _json_fragment(seg: dict[str, Any]) -> Fragment | None:
+    body = seg.get("body", seg.get("text"))
+    if not isinstance(body, str):
+        return None
+    speaker = seg.get("speaker")
+    return Fragment(
+        body,
+        _seconds(seg.get("startTime", seg.get("start"))),
+        _seconds(seg.get("endTime", seg.get("end"))),
+        speaker.strip() or None if isinstance(speaker, str) else None,
+    )
+
+
+_HTML_BLOCKS = ("p", "li", "dd", "blockquote", "h2", "h3", "h4")
+
+
+def _html_fragments(soup: BeautifulSoup) -> list[Fragment]:
+    fragments: list[Fragment] = []
+    speaker: str | None = None
+    start: float | None = None
+    for el in _html_walk(soup):
+        if el.name == "cite":
+            speaker = el.get_text(" ", strip=True).rstrip(":").strip() or None
+        elif el.name == "time":
+            stamp = el.get("datetime") or el.get_text(strip=True)
+            start = _seconds(stamp if isinstance(stamp, str) else None)
+        else:
+            fragments.append(Fragment(el.get_text(), start, None, speaker))
+            start = None
+    if not fragments:  # no block markup: every non-blank text line is a fragment
+        lines = soup.get_text("\n").split("\n")
+        fragments = [Fragment(line) for line in lines if line.strip()]
+    return _close_fragment_times(fragments)
+
+
+def _html_walk(soup: BeautifulSoup) -> Iterator[Tag]:
+    """Document-order cite/time/block elements, skipping blocks nested in a counted block."""
+    for el in soup.find_all(["cite", "time", *_HTML_BLOCKS]):
+        if el.name in _HTML_BLOCKS and el.find_parent(_HTML_BLOCKS):
+            continue
+        yield el
+
+
+def _close_fragment_times(fragments: list[Fragment]) -> list[Fragment]:
+    """A fragment with only a start time ends where the next timed fragment starts."""
+    out: list[Fragment] = []
+    following: float | None = None
+    for f in reversed(fragments):
+        if f.start_s is not None:
+            out.append(Fragment(f.text, f.start_s, f.end_s or following, f.speaker))
+            following = f.start_s
+        else:
+            out.append(f)
+    return out[::-1]
+
+
+def _seconds(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and value.strip():
+        try:
+            return _clock_seconds(value.strip().removeprefix("PT").rstrip("sS"))
+        except ValueError:
+            return None
+    return None
+
+
+def _vtt_language(text: str) -> str | None:
+    header = text.split("\n\n", 1)[0]
+    m = re.search(r"^Language:\s*(\S+)", header, re.M)
+    return m.group(1) if m else None
+
+
 _PARSERS: dict[str, Callable[[str], Transcript]] = {
     "markdown": parse_markdown,
     "text": parse_text,
+    "vtt": parse_vtt,
+    "srt": parse_srt,
+    "json": parse_json,
+    "html": parse_html,
 }
 
 __all__ = [
