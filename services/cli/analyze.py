@@ -1,0 +1,38 @@
+"""`newsdesk analyze FILE`: one transcript through the pure cores, printed as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from services.cli.analysis import analyze_transcript
+from services.cli.app import app
+from services.cli.report import segments_table
+from services.cli.runtime import load_settings
+from services.transcriber.core import TranscriptError, parse_transcript
+
+
+@app.command()
+def analyze(
+    file: Annotated[Path, typer.Argument(help="A transcript file (markdown, text, VTT, SRT, JSON).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the DESIGN §6 JSON.")] = False,
+) -> None:
+    """Segment, classify and summarize one transcript in-process (no Redis, no store)."""
+    settings = load_settings()
+    try:
+        transcript = parse_transcript(file.read_bytes(), name=file.name)
+    except FileNotFoundError as exc:
+        raise typer.BadParameter(f"no such file: {file}") from exc
+    except TranscriptError as exc:
+        raise typer.BadParameter(f"{file}: {exc}") from exc
+    document = analyze_transcript(transcript, settings, str(file))
+    if as_json:
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    episode = document["episode"]
+    title = f"{episode['podcast']} — {episode['title']} ({episode['published']})"
+    Console().print(segments_table(title, document["segments"]))

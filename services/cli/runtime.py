@@ -1,0 +1,88 @@
+"""What CLI commands share: settings, the Redis to use (embedded unless configured), idleness."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Iterable
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from services.runtime.embedded import EmbeddedRedis
+from services.runtime.logging import configure_logging
+from services.runtime.settings import Settings
+
+
+def load_settings(**overrides: object) -> Settings:
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+@contextlib.asynccontextmanager
+async def redis_for(settings: Settings) -> AsyncIterator[str]:
+    """The configured Redis URL, or an embedded server with its data under data_dir."""
+    if settings.redis_url:
+        yield settings.redis_url
+        return
+    server = EmbeddedRedis(settings.data_dir / "redis")
+    await asyncio.to_thread(server.start)
+    try:
+        yield server.url
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+async def backlog(client: Redis, groups: Iterable[tuple[str, str]]) -> int:
+    """Entries not yet read plus entries read but not acknowledged, over the given groups."""
+    total = 0
+    for stream, group in groups:
+        try:
+            infos = await client.xinfo_groups(stream)
+        except ResponseError:
+            continue
+        for info in infos:
+            if _text(info["name"]) == group:
+                total += await _lag(client, stream, info) + int(info.get("pending") or 0)
+    return total
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+async def _lag(client: Redis, stream: str, info: dict[str, object]) -> int:
+    """XINFO's `lag` (Redis 7); older servers, or an unknown lag, compare the last ids."""
+    lag = info.get("lag")
+    if isinstance(lag, int):
+        return lag
+    last = (await client.xinfo_stream(stream))["last-generated-id"]
+    return 0 if _text(last) == _text(info["last-delivered-id"]) else 1
+
+
+async def wait_until_idle(
+    client: Redis,
+    groups: list[tuple[str, str]],
+    *,
+    settle_s: float = 1.0,
+    timeout_s: float | None = None,
+    on_tick: object = None,
+) -> bool:
+    """True once every group has had nothing to do for `settle_s`; False on timeout."""
+    started = time.monotonic()
+    idle_since: float | None = None
+    while timeout_s is None or time.monotonic() - started < timeout_s:
+        remaining = await backlog(client, groups)
+        if callable(on_tick):
+            on_tick(remaining)
+        now = time.monotonic()
+        if remaining:
+            idle_since = None
+        elif idle_since is None:
+            idle_since = now
+        elif now - idle_since >= settle_s:
+            return True
+        await asyncio.sleep(0.2)
+    return False

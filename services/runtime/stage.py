@@ -1,0 +1,28 @@
+"""A stage: one consumer group's router plus the clients it opens and closes, and its loops."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from faststream.redis import RedisRouter
+
+from schemas import Event
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Stage:
+    """Everything `newsdesk worker NAME` (or the in-process runtime) needs to run one worker."""
+
+    name: str
+    router: RedisRouter
+    consumes: tuple[type[Event], ...]
+    on_start: list[Hook] = field(default_factory=list)
+    on_stop: list[Hook] = field(default_factory=list)
+    loops: list[Hook] = field(default_factory=list)
+
+    @property
+    def group(self) -> str:
+        return self.name
