@@ -31,11 +31,11 @@ def why_unsafe(address: Address) -> str | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     for reason, hit in (
+        ("unspecified", address.is_unspecified),
         ("loopback", address.is_loopback),
         ("link-local", address.is_link_local),
         ("multicast", address.is_multicast),
         ("private", address.is_private),
-        ("unspecified", address.is_unspecified),
         # Carrier-grade NAT, documentation and reserved ranges are not private yet not public.
         ("non-global", not address.is_global),
     ):
