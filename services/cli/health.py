@@ -1,0 +1,94 @@
+"""`newsdesk health`: Redis (and the database) answer or not, as an exit code for probes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from typing import Annotated
+
+import typer
+from redis.asyncio import Redis
+from sqlalchemy import text
+
+from services.cli.app import app
+from services.runtime.settings import Settings
+from services.storage.db import create_engine
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    ms: float
+
+
+async def _ping_redis(settings: Settings, timeout_s: float) -> str:
+    if not settings.redis_url:
+        # The embedded Redis lives inside `newsdesk demo`/`run`; a probe has nothing to reach.
+        raise RuntimeError("NEWSDESK_REDIS_URL is not set")
+    client = Redis.from_url(
+        settings.redis_url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+    )
+    try:
+        await client.ping()
+    finally:
+        await client.aclose()
+    return "PONG"
+
+
+async def _select_one(settings: Settings, timeout_s: float) -> str:
+    engine = create_engine(settings.effective_database_url)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+    return engine.url.get_backend_name()
+
+
+Probe = Callable[[Settings, float], Awaitable[str]]
+
+
+async def _run(name: str, probe: Probe, settings: Settings, timeout_s: float) -> Check:
+    started = time.perf_counter()
+    try:
+        detail = await asyncio.wait_for(probe(settings, timeout_s), timeout_s)
+        ok = True
+    except TimeoutError:
+        detail, ok = f"no answer in {timeout_s:g} s", False
+    except Exception as exc:  # a probe reports any failure as a line, never a traceback
+        detail, ok = f"{type(exc).__name__}: {exc}", False
+    return Check(name, ok, detail, round((time.perf_counter() - started) * 1000, 1))
+
+
+async def run_checks(settings: Settings, *, database: bool, timeout_s: float) -> list[Check]:
+    probes: list[tuple[str, Probe]] = [("redis", _ping_redis)]
+    if database:
+        probes.append(("database", _select_one))
+    return list(await asyncio.gather(*(_run(n, p, settings, timeout_s) for n, p in probes)))
+
+
+@app.command()
+def health(
+    database: Annotated[
+        bool,
+        typer.Option("--database", help="Also check the database (store, notifier, fetcher, API)."),
+    ] = False,
+    timeout_s: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Seconds each check may take.")
+    ] = 3.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of lines.")] = False,
+) -> None:
+    """Exit 0 when Redis (and with --database the database) answer, else 1: for Docker and
+    Kubernetes probes. Reads the same NEWSDESK_* settings as the workers."""
+    checks = asyncio.run(run_checks(Settings(), database=database, timeout_s=timeout_s))
+    if as_json:
+        typer.echo(json.dumps([asdict(c) for c in checks]))
+    else:
+        for c in checks:
+            typer.echo(f"{c.name}: {'ok' if c.ok else 'FAIL'} ({c.detail}, {c.ms} ms)")
+    raise typer.Exit(0 if all(c.ok for c in checks) else 1)
