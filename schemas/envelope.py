@@ -37,6 +37,8 @@ class Event(Value):
     causation_id: str | None = None
     producer: str = "newsdesk"
     replay: bool = False
+    #: A replayed story is sent again to subscriptions that already received it.
+    redeliver: bool = False
 
     def model_post_init(self, context: Any, /) -> None:
         # Writers are strict: the type and version always match the class.
@@ -50,11 +52,15 @@ class Event(Value):
             "causation_id": self.event_id,
             "producer": producer,
             "replay": self.replay,
+            "redeliver": self.redeliver,
         }
 
     @classmethod
     def stream_name(cls) -> str:
         return cls.stream
 
-    def with_replay(self) -> Self:
-        return self.model_copy(update={"replay": True, "event_id": _new_id()})
+    def with_replay(self, *, redeliver: bool = False) -> Self:
+        """A copy to re-publish: a new event id, marked as a replay (and to resend, if asked)."""
+        return self.model_copy(
+            update={"replay": True, "redeliver": redeliver, "event_id": _new_id()}
+        )

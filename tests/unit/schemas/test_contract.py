@@ -44,7 +44,7 @@ def test_caused_events_keep_the_correlation_and_point_at_their_cause() -> None:
     first = EpisodeDiscovered(episode=EpisodeInfo(episode_id="e")).with_replay()
     fields = first.caused("segmenter")
     assert fields == {"correlation_id": first.correlation_id, "causation_id": first.event_id,
-                      "producer": "segmenter", "replay": True}  # fmt: skip
+                      "producer": "segmenter", "replay": True, "redeliver": False}  # fmt: skip
 
 
 def test_segment_events_require_their_segment() -> None:
