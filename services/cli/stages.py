@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from services.classifier import main as classifier
+from services.fetcher import main as fetcher
 from services.notifier import main as notifier
 from services.runtime.settings import Settings
 from services.runtime.stage import Stage
@@ -16,6 +17,7 @@ from services.transcriber import main as transcriber
 StageFactory = Callable[[Settings, str], Stage]
 
 STAGES: dict[str, StageFactory] = {
+    "fetcher": fetcher.build_stage,
     "transcriber": transcriber.build_stage,
     "segmenter": segmenter.build_stage,
     "classifier": classifier.build_stage,

@@ -56,6 +56,27 @@ class Settings(BaseSettings):
         default=False, description="Allow fetching loopback/private addresses (tests, LANs)."
     )
     http_timeout_s: float = 20.0
+    # Fetcher: politeness, limits and the polling schedule.
+    fetch_user_agent: str = Field(
+        default="newsdesk/0.1 (podcast and news feed reader)",
+        description="Sent with every feed request; add a contact URL for publishers.",
+    )
+    fetch_body_cap_bytes: int = Field(
+        default=15 * 1024 * 1024, description="Largest decoded feed body (stops gzip bombs)."
+    )
+    fetch_connect_timeout_s: float = 10.0
+    fetch_read_timeout_s: float = 20.0
+    fetch_total_timeout_s: float = Field(default=60.0, description="One poll, redirects included.")
+    fetch_per_host: int = Field(default=2, description="Feed requests in flight to one host.")
+    fetch_concurrency: int = Field(default=16, description="Feeds polled at once per process.")
+    fetch_min_interval_s: float = Field(default=900.0, description="Never poll a feed sooner.")
+    fetch_max_interval_s: float = Field(default=86_400.0, description="Never poll a feed later.")
+    fetch_default_interval_s: float = 3_600.0
+    fetch_failure_threshold: int = Field(
+        default=3, description="Consecutive failures before a feed is failing (FeedFailing)."
+    )
+    fetch_backfill: int = Field(default=3, description="Episodes emitted when a feed is added.")
+    fetch_schedule_every_s: float = Field(default=5.0, description="How often due feeds are found.")
 
     taxonomy_file: Path | None = None
     entities_file: Path | None = None
