@@ -56,6 +56,9 @@ class SummarizerConfig(BaseModel):
     background_cues: list[str] = Field(default_factory=list)
     announcement_words: list[str] = Field(default_factory=list)
     pronouns: list[str] = Field(default_factory=list)
+    verbs: list[str] = Field(default_factory=list)
+    number_words: list[str] = Field(default_factory=list)
+    prepositions: list[str] = Field(default_factory=list)
     sponsor_cues: list[str] = Field(default_factory=list)
     stopwords: list[str] = Field(default_factory=list)
 
@@ -102,6 +105,18 @@ class SummarizerConfig(BaseModel):
     @cached_property
     def stopword_set(self) -> frozenset[str]:
         return frozenset(w.lower() for w in self.stopwords)
+
+    @cached_property
+    def verb_set(self) -> frozenset[str]:
+        return frozenset(w.lower() for w in self.verbs)
+
+    @cached_property
+    def number_word_set(self) -> frozenset[str]:
+        return frozenset(w.lower() for w in self.number_words)
+
+    @cached_property
+    def preposition_set(self) -> frozenset[str]:
+        return frozenset(w.lower() for w in self.prepositions)
 
     @cached_property
     def calendar_set(self) -> frozenset[str]:

@@ -12,6 +12,7 @@ import numpy as np
 from schemas.model import EntityMention, Provenance, Segment, Summary
 from services.summarizer.config import SummarizerConfig, load_config
 from services.summarizer.digest import build_digest
+from services.summarizer.faithful import stem
 from services.summarizer.headline import fit, pick_headline
 from services.summarizer.lexrank import Matrix, centrality, similarity
 from services.summarizer.spoken import (
@@ -31,11 +32,12 @@ from services.summarizer.text import (
     words,
 )
 
-__all__ = ["SummarizerConfig", "build_digest", "default_config", "summarize_segment"]
+__all__ = ["SummarizerConfig", "build_digest", "default_config", "summarize_segment", "trace"]
 
 _PERSONAL = frozenset({"i", "i'm", "i've", "i'd", "me", "my", "we", "we're", "we've", "us", "you"})
 _SHORTLIST = 30  # only the best-scored sentences are cleaned and considered
 _GIST_WORDS = 4
+_TRACE_SENTENCES = 3  # at most this many source sentences back one written sentence
 
 
 @cache
@@ -60,6 +62,39 @@ def summarize_segment(
     if segment.kind != "story":
         return _bookend(segment, sentences, config, names)
     return _Story(segment, sentences, config, names).summarize()
+
+
+def trace(
+    segment: Segment, texts: Sequence[str], *, config: SummarizerConfig | None = None
+) -> list[Provenance]:
+    """Provenance for text written from the story rather than cut from it (an LLM's).
+
+    Each text is traced to the few sentences that cover most of its content words' stems.
+    """
+    config = config or default_config()
+    sentences = split_sentences(segment.text)
+    bags = [_stems(segment.text[s.start : s.end], config) for s in sentences]
+    out = []
+    for text in texts:
+        wanted, picked = _stems(text, config), []
+        for _ in range(_TRACE_SENTENCES):
+            gains = [len(wanted & bag) for bag in bags]
+            best = max(range(len(bags)), key=gains.__getitem__, default=None)
+            if best is None or gains[best] == 0:
+                break
+            picked.append(best)
+            wanted -= bags[best]
+        spans = [(sentences[i].start, sentences[i].end) for i in sorted(picked)]
+        out.append(Provenance(text=text, spans=[_shift(span, segment) for span in spans]))
+    return out
+
+
+def _stems(text: str, config: SummarizerConfig) -> set[str]:
+    return {stem(w) for w in words(text) if w not in config.stopword_set}
+
+
+def _shift(span: tuple[int, int], segment: Segment) -> tuple[int, int]:
+    return span[0] + segment.start_char, span[1] + segment.start_char
 
 
 def entity_names(entities: Sequence[EntityMention]) -> tuple[str, ...]:

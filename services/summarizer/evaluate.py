@@ -6,17 +6,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
-
-from nltk.stem.porter import PorterStemmer
 
 from schemas.model import Segment, Summary
-from services.summarizer.text import names_entity, words
+from services.summarizer.faithful import stem, unsupported
+from services.summarizer.text import names_entity
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-_CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*\w|\b[A-Z]\b")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_STEMMER = PorterStemmer()
 
 
 @dataclass(frozen=True)
@@ -35,12 +30,7 @@ class Rouge:
 
 def rouge_tokens(text: str) -> list[str]:
     """As the reference ROUGE scorer: lower case, alphanumeric runs, Porter stems of long words."""
-    return [_stem(t) if len(t) > 3 else t for t in _TOKEN.findall(text.lower())]
-
-
-@cache
-def _stem(token: str) -> str:
-    return str(_STEMMER.stem(token))
+    return [stem(t) if len(t) > 3 else t for t in _TOKEN.findall(text.lower())]
 
 
 def rouge_n(candidate: str, reference: str, n: int) -> Rouge:
@@ -66,25 +56,6 @@ def _lcs(a: Sequence[str], b: Sequence[str]) -> int:
             current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
         previous = current
     return previous[-1]
-
-
-def unsupported(output: str, source: str, *, stopwords: frozenset[str] = frozenset()) -> list[str]:
-    """Numbers and capitalised names in `output` that `source` never says (in any casing)."""
-    said = set(words(source)) | set(_TOKEN.findall(source.lower())) | set(_NUMBER.findall(source))
-    claims = [*_NUMBER.findall(output), *_CAPITALISED.findall(output)]
-    missing = []
-    for claim in claims:
-        parts = words(claim) or [claim.lower()]
-        if all(p in stopwords or p in said or _parts_said(p, said) for p in parts):
-            continue
-        missing.append(claim)
-    return list(dict.fromkeys(missing))
-
-
-def _parts_said(token: str, said: set[str]) -> bool:
-    # "gpt-5.5" is said when "gpt" and "5.5" are; "anthropic's" when "anthropic" is.
-    pieces = [p for p in re.split(r"[-'’]", token) if p and p not in {"s"}]
-    return bool(pieces) and all(p in said for p in pieces)
 
 
 @dataclass(frozen=True)

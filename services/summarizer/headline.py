@@ -199,7 +199,7 @@ def fit(clip: Clip, limit: int, config: SummarizerConfig, names: Names) -> Clip:
     clauses = [m.start() for m in _CLAUSE_CUT.finditer(plain, 0, cut) if m.start() >= tail_start]
     if clauses and _size(clip.keep([(0, clauses[0])]), names) >= limit * _CLAUSE_KEEPS:
         cut = clauses[0]
-    return _trim_tail(clip.keep([(0, cut)]), config)
+    return _trim_tail(clip.keep([(0, cut)]), config, cut=True)
 
 
 def _size(clip: Clip, names: Names) -> int:
@@ -217,14 +217,26 @@ def _without_asides(clip: Clip, limit: int, names: Names) -> Clip:
     return clip
 
 
-def _trim_tail(clip: Clip, config: SummarizerConfig) -> Clip:
-    """Drop function words a cut left dangling at the end ("… a deal that")."""
-    plain = clip.plain
-    tokens = list(re.finditer(r"\S+", plain))
+def _trim_tail(clip: Clip, config: SummarizerConfig, *, cut: bool = False) -> Clip:
+    """Drop function words a cut left dangling at the end ("… a deal that").
+
+    After a cut, a number may have lost its end ("fined it two hundred" of "two hundred
+    million"), so trailing numbers go too, and so does a phrase the cut left half-said
+    ("… open to attack for nearly").
+    """
+    tokens = [(m.end(), words(m.group(0))) for m in re.finditer(r"\S+", clip.plain)]
     keep = len(tokens)
-    while keep > _MIN_WORDS:
-        word = words(tokens[keep - 1].group(0))
-        if word and word[-1] not in config.stopword_set:
-            break
+
+    def weak(word: str) -> bool:
+        spent = cut and (word in config.number_word_set or word[:1].isdigit())
+        return word in config.stopword_set or spent
+
+    while keep > _MIN_WORDS and (not tokens[keep - 1][1] or weak(tokens[keep - 1][1][-1])):
         keep -= 1
-    return clip if keep == len(tokens) else clip.keep([(0, tokens[keep - 1].end())])
+    if cut:
+        # A preposition with at most one word after it is a phrase the cut left half-said.
+        tail = range(max(_MIN_WORDS, keep - 2), keep)
+        opens = [i for i in tail if tokens[i][1] and tokens[i][1][0] in config.preposition_set]
+        if opens:
+            keep = opens[-1]
+    return clip if keep == len(tokens) else clip.keep([(0, tokens[keep - 1][0])])

@@ -19,11 +19,6 @@ _REPEAT = re.compile(
     re.IGNORECASE,
 )
 _CONTINUATIONS = frozenset({"or", "and", "but"})
-_VERBISH = frozenset(
-    {"is", "are", "was", "were", "has", "have", "had", "will", "would", "can", "could", "did"}
-    | {"does", "do", "says", "said", "gets", "got", "launched", "released", "announced"}
-    | {"raised", "plans", "agreed"}
-)
 # Words a lead-in clause opens with ("On Monday,", "In one case,", "For now,").
 _LEAD_WORDS = frozenset(
     {"on", "in", "at", "for", "after", "before", "with", "as", "by", "from", "since", "during"}
@@ -101,11 +96,11 @@ def is_announcement(clip: Clip, config: SummarizerConfig) -> bool:
         return True
     if len(tokens) <= 12 and any(w in config.announcement_set for w in tokens):
         return True
-    return tokens[0] in config.determiners and len(tokens) <= 8 and not _has_verb(tokens)
+    return tokens[0] in config.determiners and len(tokens) <= 8 and not _has_verb(tokens, config)
 
 
-def _has_verb(tokens: Sequence[str]) -> bool:
-    return any(w in _VERBISH or (len(w) > 4 and w.endswith("ed")) for w in tokens)
+def _has_verb(tokens: Sequence[str], config: SummarizerConfig) -> bool:
+    return any(w in config.verb_set or (len(w) > 4 and w.endswith("ed")) for w in tokens)
 
 
 def is_background(clip: Clip, config: SummarizerConfig) -> bool:
@@ -127,7 +122,7 @@ def is_telling(clip: Clip, config: SummarizerConfig, names: Names) -> bool:
         return True
     tokens = words(clip.plain)
     content = [w for w in tokens if w not in config.stopword_set]
-    return len(content) >= _TELLING_WORDS and _has_verb(tokens)
+    return len(content) >= _TELLING_WORDS and _has_verb(tokens, config)
 
 
 def opens_with_pronoun(clip: Clip, config: SummarizerConfig) -> int:
