@@ -14,17 +14,170 @@ Scores = npt.NDArray[np.float64]
 
 _WORD = re.compile(r"[a-z][a-z'-]{2,}")
 _STOPWORDS = frozenset(
-    """about above after again against all also and any are aren't because been before being
-    below between both but can can't could couldn't did didn't does doesn't doing don't down
-    during each even few for from further get gets getting got had hadn't has hasn't have
-    haven't having her here hers herself him himself his how i'm into isn't it's its itself
-    just kind know let's like lot more most much must mustn't myself not now off once only
-    other ought our ours ourselves out over own really right said same say says she shan't
-    should shouldn't some something such than that that's the their theirs them themselves then
-    there there's these they they'd they'll they're they've thing things think this those
-    through too under until very was wasn't way well we'd we'll we're we've were weren't what
-    what's when where which while who who's whom why will with won't would wouldn't yeah yes
-    you you'd you'll you're you've your yours yourself""".split()
+    {
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "and",
+        "any",
+        "are",
+        "aren't",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "can",
+        "can't",
+        "could",
+        "couldn't",
+        "did",
+        "didn't",
+        "does",
+        "doesn't",
+        "doing",
+        "don't",
+        "down",
+        "during",
+        "each",
+        "even",
+        "few",
+        "for",
+        "from",
+        "further",
+        "get",
+        "gets",
+        "getting",
+        "got",
+        "had",
+        "hadn't",
+        "has",
+        "hasn't",
+        "have",
+        "haven't",
+        "having",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i'm",
+        "into",
+        "isn't",
+        "it's",
+        "its",
+        "itself",
+        "just",
+        "kind",
+        "know",
+        "let's",
+        "like",
+        "lot",
+        "more",
+        "most",
+        "much",
+        "must",
+        "mustn't",
+        "myself",
+        "not",
+        "now",
+        "off",
+        "once",
+        "only",
+        "other",
+        "ought",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "really",
+        "right",
+        "said",
+        "same",
+        "say",
+        "says",
+        "she",
+        "shan't",
+        "should",
+        "shouldn't",
+        "some",
+        "something",
+        "such",
+        "than",
+        "that",
+        "that's",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "there's",
+        "these",
+        "they",
+        "they'd",
+        "they'll",
+        "they're",
+        "they've",
+        "thing",
+        "things",
+        "think",
+        "this",
+        "those",
+        "through",
+        "too",
+        "under",
+        "until",
+        "very",
+        "was",
+        "wasn't",
+        "way",
+        "well",
+        "we'd",
+        "we'll",
+        "we're",
+        "we've",
+        "were",
+        "weren't",
+        "what",
+        "what's",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "who's",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "won't",
+        "would",
+        "wouldn't",
+        "yeah",
+        "yes",
+        "you",
+        "you'd",
+        "you'll",
+        "you're",
+        "you've",
+        "your",
+        "yours",
+        "yourself",
+    }
 )
 
 
@@ -36,7 +189,8 @@ def lexical_vectors(texts: Sequence[str], dim: int = 1024) -> Vectors:
             if word not in _STOPWORDS:
                 out[row, zlib.crc32(_stem(word).encode()) % dim] += 1.0
     norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.clip(norms, 1e-9, None)
+    normalised: Vectors = out / np.clip(norms, 1e-9, None)
+    return normalised
 
 
 def _stem(word: str) -> str:
@@ -89,7 +243,9 @@ def _climb(sims: Scores, g: int, step: int, reach: int) -> float:
     return float(peak)
 
 
-def pick_gaps(scores: Scores, *, threshold: float, min_gap: int, limit: int | None = None) -> list[int]:
+def pick_gaps(
+    scores: Scores, *, threshold: float, min_gap: int, limit: int | None = None
+) -> list[int]:
     """Highest-scoring gaps over the threshold, at least `min_gap` sentences from each other
     and from both ends; returned as row indices that start a new story, ascending."""
     n_rows = len(scores) + 1

@@ -41,8 +41,9 @@ class SegmenterConfig(BaseModel):
     cues: CueLexicon = Field(default_factory=CueLexicon)
     use_embeddings: bool = True
     head_words: int = 14
-    runon_chars: int = 240
+    runon_chars: int = 120
     min_story_sentences: int = 3
+    min_story_words: int = 30
     ad_max_gap: int = 10
     ad_max_sentences: int = 45
     intro_window: int = 6

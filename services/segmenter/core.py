@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Sequence
 
 from schemas.model import Cue, Segment, SegmentKind
 from services.nlp.embeddings import Embedder
@@ -13,6 +14,8 @@ from services.segmenter.config import SegmenterConfig
 from services.segmenter.cues import CueBook, Marks
 from services.segmenter.sentences import Unit, split_units
 from services.segmenter.structure import (
+    SponsorLine,
+    closing_window,
     cue_starts,
     find_ads,
     find_outro,
@@ -47,10 +50,14 @@ def segment_transcript(
         pieces = [Piece(0, "story")]
     else:
         vectorize: Vectorize = embed if (config.use_embeddings and embed) else lexical_vectors
-        pieces = plan(units, [book.mark(u.text) for u in units], config, vectorize, book.mentions)
-    return assemble(
-        text, units, pieces, episode_id=episode_id, first_line=first_line, cues=cues
-    )
+        n, opening = len(units), 4 * config.intro_window
+        closing = n - closing_window(n, config)
+        marks = [
+            book.mark(u.text, opening=i < opening, closing=i >= closing)
+            for i, u in enumerate(units)
+        ]
+        pieces = plan(units, marks, config, vectorize, book.sponsor_line)
+    return assemble(text, units, pieces, episode_id=episode_id, first_line=first_line, cues=cues)
 
 
 def plan(
@@ -58,11 +65,11 @@ def plan(
     marks: Sequence[Marks],
     config: SegmenterConfig,
     vectorize: Vectorize,
-    mentions: Callable[[str, Sequence[str]], bool],
+    selling: SponsorLine,
 ) -> list[Piece]:
     """Sponsor reads and the outro first, then spoken transitions, then topic shifts."""
     n = len(units)
-    ads = find_ads(units, marks, config, mentions)
+    ads = find_ads(units, marks, config, selling)
     in_ad = {i for a, b in ads for i in range(a, b)}
     outro = find_outro(marks, config)
     outro = None if outro in in_ad else outro
@@ -76,7 +83,8 @@ def plan(
     opening = intro_end(marks, config)
     if opening and not talks and opening not in in_ad:
         fixed.add(opening)  # scripted shows go straight from the rundown to the first story
-    bounds = merge_boundaries(sorted(fixed), cued, config.min_story_sentences)
+    words = list(itertools.accumulate((len(u.text.split()) for u in units), initial=0))
+    bounds = merge_boundaries(sorted(fixed), cued, words, config.min_story_words)
     spans = [
         (max(a, opening), b)
         for a, b in zip(bounds, [*bounds[1:], n], strict=True)
@@ -106,4 +114,6 @@ def _pieces(
         [bounds[i] for i in story], [ends[i] for i in story], marks, carry=config.carry_section
     )
     section_of = dict(zip(story, labels, strict=True))
-    return [Piece(b, k, section_of.get(i)) for i, (b, k) in enumerate(zip(bounds, kinds, strict=True))]
+    return [
+        Piece(b, k, section_of.get(i)) for i, (b, k) in enumerate(zip(bounds, kinds, strict=True))
+    ]

@@ -1,4 +1,4 @@
-"""Sentence text → cue marks: story transitions, section announcements, sponsor reads, intro, outro."""
+"""Sentence text → cue marks: transitions, section announcements, sponsor reads, intro, outro."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ _CAPITALISED = re.compile(r"\b[A-Z][\w&'.-]*")
 _DOMAIN = re.compile(r"\b([a-z0-9-]{3,})(?:\.|\s+dot\s+)(?:com|io|ai|org|net|co|app|fm)\b", re.I)
 _QUOTED = re.compile(r'"[^"]*"|\u201c[^\u201d]*\u201d')
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
-_NOT_BRANDS = frozenset({"the", "this", "that", "today", "our", "your", "and", "for", "with", "new"})
+_NOT_BRANDS = frozenset(
+    {"the", "this", "that", "today", "our", "your", "and", "for", "with", "new"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +26,6 @@ class Marks:
     section: str | None = None
     story_end: bool = False
     ad_start: bool = False
-    ad_body: bool = False
     brands: tuple[str, ...] = ()
     intro: bool = False
     outro: bool = False
@@ -55,7 +56,7 @@ class CueBook:
     def __init__(
         self, lexicon: CueLexicon, *, head_words: int = 14, taxonomy: Taxonomy | None = None
     ) -> None:
-        self._head = re.compile(r"(?:\S+\s+){0,%d}\S*" % max(head_words - 1, 0))
+        self._head = re.compile(rf"(?:\S+\s+){{0,{max(head_words - 1, 0)}}}\S*")
         fillers = _alternation(_alias_pattern(f) for f in lexicon.fillers)
         self._fillers = re.compile(rf"^(?:(?:{fillers})\b[\s,.;:-]*)*", re.I)
         self._story_start = _compile(lexicon.story_start)
@@ -88,7 +89,9 @@ class CueBook:
         suffix_form = rf"(?<![\w-])(?P<alias>{aliases})[\s,:.;-]+(?:{suffixes})\b"
         return slugs, [re.compile(verb_form, re.I), re.compile(suffix_form, re.I)]
 
-    def mark(self, text: str) -> Marks:
+    def mark(self, text: str, *, opening: bool = True, closing: bool = True) -> Marks:
+        """Marks for one sentence; intro cues are only looked for near the start
+        (`opening`) and sign-offs near the end (`closing`), where they count."""
         head_match = self._head.match(text)
         head = head_match.group(0) if head_match else text
         stripped = head[self._fillers.match(head).end() :]  # type: ignore[union-attr]
@@ -100,13 +103,19 @@ class CueBook:
             section=section,
             story_end=bool(self._story_end.search(text)),
             ad_start=brands is not None,
-            ad_body=bool(self._ad_body.search(text)),
-            brands=(brands or ()) + tuple(m.group(1).lower() for m in _DOMAIN.finditer(text)),
-            intro=bool(self._intro.search(text)),
-            outro=bool(self._outro.search(text)),
+            brands=brands or (),
+            intro=opening and bool(self._intro.search(text)),
+            outro=closing and bool(self._outro.search(text)),
             continuation=bool(self._continuation.match(text)),
             conversational=bool(self._conversational.search(_QUOTED.sub("", text))),
         )
+
+    def sponsor_line(self, text: str, brands: Sequence[str]) -> tuple[bool, tuple[str, ...]]:
+        """Whether a sentence inside a sponsor read still sells (a call to action, a web
+        address, the sponsor's name), and the web names it adds to the sponsor's."""
+        domains = tuple(m.group(1).lower() for m in _DOMAIN.finditer(text))
+        selling = bool(domains) or bool(self._ad_body.search(text)) or _mentions(text, brands)
+        return selling, domains
 
     def _section(self, head: str) -> str | None:
         for pattern in self._section_res:
@@ -131,10 +140,10 @@ class CueBook:
         """Offsets inside a run-on line where a cue phrase begins: candidate sentence starts."""
         return [m.start() for m in self._runon.finditer(text) if m.start() > 0]
 
-    @staticmethod
-    def mentions(text: str, names: Sequence[str]) -> bool:
-        lowered = text.lower()
-        return any(re.search(rf"\b{re.escape(n)}\b", lowered) for n in names if len(n) >= 3)
+
+def _mentions(text: str, names: Sequence[str]) -> bool:
+    lowered = text.lower()
+    return any(re.search(rf"\b{re.escape(n)}\b", lowered) for n in names if len(n) >= 3)
 
 
 def _brand_word(word: str) -> str:

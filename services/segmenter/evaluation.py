@@ -1,4 +1,4 @@
-"""Gold segmentations (DESIGN §7) and found segments → Pk, WindowDiff, boundary/ad/section scores."""
+"""Gold (DESIGN §7) and found segmentations → Pk, WindowDiff, boundary, ad and section scores."""
 
 from __future__ import annotations
 
@@ -69,7 +69,12 @@ class Scores:
 
 
 def score(
-    gold: Sequence[Span], found: Sequence[Span], *, first_line: int, last_line: int, tolerance: int = 2
+    gold: Sequence[Span],
+    found: Sequence[Span],
+    *,
+    first_line: int,
+    last_line: int,
+    tolerance: int = 2,
 ) -> Scores:
     """Compare two segmentations of the lines first_line..last_line (inclusive)."""
     lines = range(first_line, last_line + 1)
@@ -173,7 +178,9 @@ def _kind_found(gold: Sequence[Span], found: Sequence[Span], kind: str, last_lin
     return count
 
 
-def _kind_present(gold: Sequence[Span], found: Sequence[Span], kind: str, last_line: int) -> bool | None:
+def _kind_present(
+    gold: Sequence[Span], found: Sequence[Span], kind: str, last_line: int
+) -> bool | None:
     if not any(s.kind == kind for s in gold):
         return None
     return _kind_found(gold, found, kind, last_line) > 0
@@ -181,7 +188,9 @@ def _kind_present(gold: Sequence[Span], found: Sequence[Span], kind: str, last_l
 
 def _section_accuracy(gold: Sequence[Span], found: Sequence[Span], last_line: int) -> float | None:
     found_ranges = _ranges(found, last_line)
-    labelled = [(s, a, b) for s, a, b in _ranges(gold, last_line) if s.kind == "story" and s.section]
+    labelled = [
+        (s, a, b) for s, a, b in _ranges(gold, last_line) if s.kind == "story" and s.section
+    ]
     if not labelled:
         return None
     right = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ def split_units(
             pieces = [s, e]
             if runon_splits is not None and e - s > runon_chars:
                 pieces = [s, *(s + i for i in runon_splits(line[s:e]) if 0 < i < e - s), e]
-            for a, b in zip(pieces, pieces[1:], strict=False):
+            for a, b in itertools.pairwise(pieces):
                 a, b = _trim(line, a, b)
                 if a < b:
                     para = first and blank_before and bool(units)

@@ -8,11 +8,11 @@ from services.segmenter.config import SegmenterConfig
 from services.segmenter.cues import Marks
 from services.segmenter.sentences import Unit
 
-Mentions = Callable[[str, Sequence[str]], bool]
+SponsorLine = Callable[[str, Sequence[str]], tuple[bool, tuple[str, ...]]]
 
 
 def find_ads(
-    units: Sequence[Unit], marks: Sequence[Marks], config: SegmenterConfig, mentions: Mentions
+    units: Sequence[Unit], marks: Sequence[Marks], config: SegmenterConfig, selling: SponsorLine
 ) -> list[tuple[int, int]]:
     """Sponsor reads as [first, end) sentence ranges: from the opening line to the last
     sentence naming the sponsor or calling to action, then to the end of that line."""
@@ -22,7 +22,7 @@ def find_ads(
         if not marks[i].ad_start:
             i += 1
             continue
-        end = _ad_end(units, marks, i, config, mentions)
+        end = _ad_end(units, marks, i, config, selling)
         spans.append((i, end))
         i = end
     return spans
@@ -33,7 +33,7 @@ def _ad_end(
     marks: Sequence[Marks],
     first: int,
     config: SegmenterConfig,
-    mentions: Mentions,
+    selling: SponsorLine,
 ) -> int:
     brands = list(marks[first].brands)
     last = first
@@ -42,9 +42,10 @@ def _ad_end(
         mark = marks[j]
         if mark.ad_start or mark.story:
             break
-        if mark.ad_body or mentions(units[j].text, brands):
+        sells, names = selling(units[j].text, brands)
+        if sells:
             last = j
-            brands.extend(mark.brands)
+            brands.extend(names)
         j += 1
     end = last + 1
     # A tagline after the last web address ("Fernway. Wake up like you mean it.") shares its line.
@@ -53,11 +54,15 @@ def _ad_end(
     return end
 
 
+def closing_window(n: int, config: SegmenterConfig) -> int:
+    """How many of an episode's last sentences may belong to the outro."""
+    return max(config.outro_window, int(config.outro_fraction * n))
+
+
 def find_outro(marks: Sequence[Marks], config: SegmenterConfig) -> int | None:
     """The first sentence of the closing run of sign-off cues near the end, if any."""
     n = len(marks)
-    window = max(config.outro_window, int(config.outro_fraction * n))
-    hits = [i for i in range(max(n - window, 1), n) if marks[i].outro]
+    hits = [i for i in range(max(n - closing_window(n, config), 1), n) if marks[i].outro]
     if not hits:
         return None
     start = hits[-1]
@@ -92,17 +97,22 @@ def cue_starts(marks: Sequence[Marks], blocked: Callable[[int], bool]) -> list[i
     return sorted(i for i in starts if i > 0 and not blocked(i))
 
 
-def merge_boundaries(fixed: Sequence[int], cued: Sequence[int], min_story: int) -> list[int]:
-    """All boundaries, ascending; a cue too close after the previous boundary (or too close
-    before a fixed one) belongs to the story already under way."""
+def merge_boundaries(
+    fixed: Sequence[int], cued: Sequence[int], words: Sequence[int], min_words: int
+) -> list[int]:
+    """All boundaries, ascending. A cue fewer than `min_words` words after the previous
+    boundary (or before a fixed one) belongs to the story already under way: hosts stack
+    cues ("Onto policy and safety. We begin with ..."). `words[i]` counts the words before
+    sentence i."""
     fixed_set = set(fixed)
     merged: list[int] = []
     for b in sorted(fixed_set | set(cued)):
+        close = bool(merged) and words[b] - words[merged[-1]] < min_words
         if b in fixed_set:
-            if merged and merged[-1] not in fixed_set and b - merged[-1] < min_story:
+            if close and merged[-1] not in fixed_set:
                 merged.pop()
             merged.append(b)
-        elif not merged or b - merged[-1] >= min_story:
+        elif not close:
             merged.append(b)
     return merged
 

@@ -79,7 +79,9 @@ def _refine(
     sims = gap_similarity(vectors, weights, 2, smooth=False)
 
     def sharpness(row: int) -> float:
-        return config.lead_weight * lead_score(units, marks, first + row, config) - sims[row - 1]
+        return config.lead_weight * lead_score(units, marks, first + row, config) - float(
+            sims[row - 1]
+        )
 
     return [
         max((r for r in (row - 1, row, row + 1) if 1 <= r < len(vectors)), key=sharpness)
@@ -123,7 +125,9 @@ def _relative_bar(scores: Scores, cutoff: float) -> float:
     return float(valleys.mean() + cutoff * valleys.std())
 
 
-def lead_score(units: Sequence[Unit], marks: Sequence[Marks], i: int, config: SegmenterConfig) -> float:
+def lead_score(
+    units: Sequence[Unit], marks: Sequence[Marks], i: int, config: SegmenterConfig
+) -> float:
     """How much sentence i reads like the lead of a new story (about -1 to 3): it opens a
     paragraph or follows a reporter's sign-off, names people or places not named just
     before, and does not open with a pronoun, a quote or a conjunction."""
