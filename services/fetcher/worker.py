@@ -35,7 +35,10 @@ def build_router(
     publish = publish_to(router, settings, EpisodeDiscovered, FeedFailing)
     poller = Poller(registry, fetch, publish, config)
 
-    @consume(router, FeedPollRequested, group=STAGE, settings=settings)
+    @consume(
+        router, FeedPollRequested, group=STAGE, settings=settings,
+        max_workers=settings.fetch_concurrency,
+    )  # fmt: skip
     async def on_feed_poll_requested(e: FeedPollRequested) -> None:
         # A replica that finds the feed already being polled leaves it to that one.
         async with holding(leases, polling_key(e.feed_id), config.lease_s) as ours:

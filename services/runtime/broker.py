@@ -38,9 +38,17 @@ def publisher_for(router: RedisRouter, event: type[Event], settings: Settings) -
 
 
 def consume(
-    router: RedisRouter, event: type[Event], *, group: str, settings: Settings
+    router: RedisRouter,
+    event: type[Event],
+    *,
+    group: str,
+    settings: Settings,
+    max_workers: int = 1,
 ) -> Callable[[F], F]:
-    """Subscribe a handler twice in its group: new entries, and entries a dead consumer left."""
+    """Subscribe a handler twice in its group: new entries, and entries a dead consumer left.
+
+    `max_workers` > 1 handles that many entries at once (I/O-bound stages such as the fetcher).
+    """
 
     def reader(claim_idle_ms: int | None) -> Any:
         return router.subscriber(
@@ -52,6 +60,7 @@ def consume(
                 min_idle_time=claim_idle_ms,
             ),
             title=f"{group}:{event.__name__}" + (":claim" if claim_idle_ms else ""),
+            max_workers=max_workers,
         )
 
     def decorate(handler: F) -> F:
