@@ -131,13 +131,14 @@ _MARKDOWN_HEAD = re.compile(r"\A\s*# \S.*\n(?:.*\n)*?\s*(\*\*[^*\n]+:\*\*|## )")
 
 def detect_format(text: str, *, name: str = "", content_type: str | None = None) -> str:
     """Pick a parser: a telltale first line wins, then the content type, then the extension."""
-    sniffed = _sniff(text)
-    if sniffed:
-        return sniffed
+    return _sniff(text) or format_for(content_type=content_type, name=name) or "text"
+
+
+def format_for(*, content_type: str | None = None, name: str = "") -> str | None:
+    """The format a content type or else a file name declares; None when neither says."""
     declared = _CONTENT_TYPES.get((content_type or "").split(";")[0].strip().lower())
-    if declared:
-        return declared
-    return _EXTENSIONS.get(name.rsplit(".", 1)[-1].lower() if "." in name else "", "text")
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
+    return declared or _EXTENSIONS.get(suffix)
 
 
 def _sniff(text: str) -> str | None:
@@ -331,7 +332,7 @@ def parse_json(text: str) -> Transcript:
 
 def parse_html(text: str) -> Transcript:
     """HTML transcripts: `<cite>` speakers, `<time>` stamps, paragraphs as fragments."""
-    soup = BeautifulSoup(text, "html.parser")
+    soup = BeautifulSoup(text, "lxml")
     for junk in soup(["script", "style", "nav", "header", "footer", "template"]):
         junk.decompose()
     fragments = _html_fragments(soup)
@@ -339,6 +340,20 @@ def parse_html(text: str) -> Transcript:
     lang = soup.html.get("lang") if soup.html else None
     transcript = _timed("html", fragments, language=lang if isinstance(lang, str) else None)
     return Transcript(**{**transcript.__dict__, "title": title})
+
+
+def transcript_from_fragments(
+    fragments: Sequence[Fragment],
+    *,
+    fmt: str = "asr",
+    language: str | None = None,
+    by_fragment: bool = False,
+) -> Transcript:
+    """Timed fragments (speech-to-text output) → a Transcript, one sentence per line."""
+    body, cues = assemble(fragments, by_fragment=by_fragment)
+    if not body:
+        raise TranscriptError(f"empty transcript ({fmt}): no speech recognised")
+    return Transcript(text=body, cues=cues, format=fmt, language=language)
 
 
 def _timed(fmt: str, fragments: list[Fragment], *, language: str | None = None) -> Transcript:
@@ -384,7 +399,7 @@ def _html_fragments(soup: BeautifulSoup) -> list[Fragment]:
 def _html_walk(soup: BeautifulSoup) -> Iterator[Tag]:
     """Document-order cite/time/block elements, skipping blocks nested in a counted block."""
     for el in soup.find_all(["cite", "time", *_HTML_BLOCKS]):
-        if el.name in _HTML_BLOCKS and el.find_parent(_HTML_BLOCKS):
+        if el.name in _HTML_BLOCKS and any(p.name in _HTML_BLOCKS for p in el.parents):
             continue
         yield el
 
@@ -434,5 +449,7 @@ __all__ = [
     "TranscriptError",
     "decode_text",
     "detect_format",
+    "format_for",
     "parse_transcript",
+    "transcript_from_fragments",
 ]

@@ -13,7 +13,6 @@ from schemas.model import Cue
 MAX_SENTENCE_CHARS = 400
 _WS = re.compile(r"\s+")
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9¿¡])")
-_LAST_WORD = re.compile(r"(\S+)$")
 # Titles and short forms that end in a period but rarely end a sentence before a capital.
 _ABBREVIATIONS = frozenset(
     {"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "mt", "gen", "gov", "sen", "rep"}
@@ -38,14 +37,22 @@ class Fragment:
 
 
 def assemble(
-    fragments: Iterable[Fragment], *, max_chars: int = MAX_SENTENCE_CHARS
+    fragments: Iterable[Fragment],
+    *,
+    max_chars: int = MAX_SENTENCE_CHARS,
+    by_fragment: bool = False,
 ) -> tuple[str, tuple[Cue, ...]]:
-    """Merge fragments into sentences, one per line; a speaker change always starts a line."""
+    """Merge fragments into sentences, one per line; a speaker change always starts a line.
+
+    `by_fragment` keeps each fragment a line of its own: unpunctuated speech-to-text
+    utterances have no sentences to find, and their pauses are the best breaks there are.
+    """
     lines: list[str] = []
     cues: list[Cue] = []
     offset = 0
     cleaned = [replace(f, text=_WS.sub(" ", f.text).strip()) for f in fragments]
-    for _, turn in groupby((f for f in cleaned if f.text), key=lambda f: f.speaker):
+    turns = groupby((f for f in cleaned if f.text), key=id if by_fragment else _speaker)
+    for _, turn in turns:
         for line, cue in _turn_sentences(list(turn), max_chars):
             lines.append(line)
             cues.append(
@@ -53,6 +60,10 @@ def assemble(
             )
             offset += len(line) + 1
     return "\n".join(lines), tuple(cues)
+
+
+def _speaker(fragment: Fragment) -> str | None:
+    return fragment.speaker
 
 
 def label_speakers(fragments: Sequence[Fragment]) -> list[Fragment]:
@@ -85,8 +96,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        word = _LAST_WORD.search(text, 0, m.start() + 1)
-        token = word.group(1) if word else ""
+        space = text.rfind(" ", start, m.start())  # bounded: a scan from 0 made this quadratic
+        token = text[space + 1 if space >= 0 else start : m.start() + 1]
         if token.rstrip(".").lower() in _ABBREVIATIONS or _INITIALS.fullmatch(token):
             continue
         end = m.end() - (len(m.group()) - len(m.group().rstrip()))
