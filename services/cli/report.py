@@ -50,7 +50,7 @@ def print_received(received: Sequence[Received]) -> None:
     for column in ("webhook-id", "section", "headline"):
         table.add_column(column, overflow="fold")
     for item in received:
-        body = item.json()
+        body = item.json().get("data") or {}
         table.add_row(item.headers.get("webhook-id", ""), str(body.get("section") or ""),
                       str(body.get("headline") or ""))  # fmt: skip
     console.print(table)

@@ -1,55 +1,137 @@
-"""Channels a delivery goes out on: signed webhooks (Standard Webhooks)."""
+"""Channels: a rendered message → one HTTP POST (Slack, or a signed webhook) → an Answer."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import binascii
+import contextlib
 import json
-from dataclasses import dataclass
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from standardwebhooks.webhooks import Webhook
 
+from services.notifier.policy import Answer
+from services.runtime.ssrf import UnsafeUrlError, check_url
 
-@dataclass(frozen=True)
-class Attempt:
-    ok: bool
-    status_code: int | None
-    error: str | None
+BODY_KEPT = 1000
 
 
-def _signing_key(secret: str) -> str:
-    """Standard Webhooks keys are base64 (optionally `whsec_`-prefixed); accept plain text too."""
+def signing_key(secret: str) -> str:
+    """Standard Webhooks keys are base64 (optionally `whsec_`-prefixed); a plain-text secret
+    from settings is used as its UTF-8 bytes."""
     raw = secret.removeprefix("whsec_")
     try:
         base64.b64decode(raw, validate=True)
-    except ValueError:
+    except (binascii.Error, ValueError):
         return base64.b64encode(secret.encode()).decode()
     return raw
 
 
-async def post_webhook(
-    client: httpx.AsyncClient,
-    url: str,
-    payload: dict[str, Any],
-    *,
-    message_id: str,
-    secret: str | None,
-) -> Attempt:
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    now = datetime.now(UTC)
-    headers = {
-        "content-type": "application/json",
-        "webhook-id": message_id,
-        "webhook-timestamp": str(int(now.timestamp())),
-    }
+def webhook_headers(
+    message_id: str, body: str, secret: str | None, now: datetime
+) -> dict[str, str]:
+    """The Standard Webhooks headers; the id stays the same across retries, for dedup."""
+    headers = {"webhook-id": message_id, "webhook-timestamp": str(int(now.timestamp()))}
     if secret:
-        headers["webhook-signature"] = Webhook(_signing_key(secret)).sign(message_id, now, body)
+        headers["webhook-signature"] = Webhook(signing_key(secret)).sign(message_id, now, body)
+    return headers
+
+
+def retry_after_s(value: str | None, now: datetime) -> float | None:
+    """A Retry-After header (seconds, or an HTTP date) as seconds from now."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
     try:
-        response = await client.post(url, content=body.encode(), headers=headers)
-    except httpx.HTTPError as exc:
-        return Attempt(ok=False, status_code=None, error=f"{type(exc).__name__}: {exc}")
-    if response.is_success:
-        return Attempt(ok=True, status_code=response.status_code, error=None)
-    return Attempt(ok=False, status_code=response.status_code, error=response.text[:500])
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - now).total_seconds())
+
+
+class Pacer:
+    """At most one message per interval to each URL, and none while a 429 says wait."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._clock, self._sleep = clock, sleep
+        self._next: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn(self, url: str, interval: float) -> AsyncIterator[None]:
+        async with self._locks.setdefault(url, asyncio.Lock()):
+            wait = self._next.get(url, 0.0) - self._clock()
+            if wait > 0:
+                await self._sleep(wait)
+            try:
+                yield
+            finally:
+                self.hold(url, interval)
+
+    def hold(self, url: str, seconds: float) -> None:
+        self._next[url] = max(self._next.get(url, 0.0), self._clock() + seconds)
+
+
+class Sender:
+    """POSTs JSON to one channel's URL, never following redirects, never to private
+    addresses (unless allowed), and pacing Slack webhooks."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        allow_private: bool,
+        slack_interval_s: float = 1.0,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.client = client
+        self.allow_private = allow_private
+        self.slack_interval_s = slack_interval_s
+        self.pacer = pacer or Pacer()
+
+    async def send(
+        self, channel: str, url: str, document: dict[str, Any], *, message_id: str,
+        secret: str | None,
+    ) -> Answer:  # fmt: skip
+        body = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+        headers = {"content-type": "application/json"}
+        if channel == "webhook":
+            headers |= webhook_headers(message_id, body, secret, datetime.now(UTC))
+        interval = self.slack_interval_s if channel == "slack" else 0.0
+        async with self.pacer.turn(url, interval):
+            answer = await self._post(url, body.encode(), headers)
+        if answer.status_code == 429 and answer.retry_after:
+            self.pacer.hold(url, answer.retry_after)
+        return answer
+
+    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
+        try:
+            await check_url(url, allow_private=self.allow_private)
+            response = await self.client.post(url, content=body, headers=headers)
+        except UnsafeUrlError as exc:
+            return Answer(refused=True, error=str(exc))
+        except httpx.HTTPError as exc:
+            return Answer(error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        text = response.text[:BODY_KEPT]
+        if response.is_redirect:
+            text = f"redirect to {response.headers.get('location', '?')} not followed"
+        now = datetime.now(UTC)
+        return Answer(
+            status_code=response.status_code,
+            body=text,
+            retry_after=retry_after_s(response.headers.get("retry-after"), now),
+        )

@@ -1,32 +1,55 @@
-"""Wiring for the notifier: the outbox, an HTTP client, the retry loop."""
+"""Wiring for the notifier: the outbox, a guarded HTTP client, the sender, the drain loop."""
 
 from __future__ import annotations
 
 import httpx
 
 from schemas import StorySummarized
-from services.notifier.core import DEFAULT_RETRY_SCHEDULE_S
+from services.notifier.channels import Sender
+from services.notifier.policy import RetryPolicy
 from services.notifier.worker import STAGE, Dispatcher, build_router
 from services.runtime.settings import Settings
+from services.runtime.ssrf import guarded_transport
 from services.runtime.stage import Stage
 from services.storage.db import create_engine, migrate, sessions
 from services.storage.outbox import Outbox
 
 
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        schedule=tuple(settings.delivery_retry_schedule_s),
+        disable_after=settings.delivery_disable_after,
+    )
+
+
 def build_stage(settings: Settings, redis_url: str) -> Stage:
     engine = create_engine(settings.effective_database_url)
     outbox = Outbox(sessions(engine))
-    client = httpx.AsyncClient(timeout=settings.http_timeout_s, follow_redirects=False,
-                               headers={"user-agent": "newsdesk-notifier/0.1"})  # fmt: skip
-    dispatcher = Dispatcher(outbox, client, DEFAULT_RETRY_SCHEDULE_S)
+    client = httpx.AsyncClient(
+        timeout=settings.http_timeout_s,
+        follow_redirects=False,
+        headers={"user-agent": "newsdesk-notifier/0.1"},
+        transport=guarded_transport(allow_private=settings.allow_private_urls),
+    )
+    sender = Sender(
+        client,
+        allow_private=settings.allow_private_urls,
+        slack_interval_s=settings.slack_min_interval_s,
+    )
+    policy = retry_policy(settings)
+    dispatcher = Dispatcher(outbox, sender, policy, lease_s=settings.delivery_lease_s)
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
 
     async def start() -> None:
         await migrate(engine)
-        await outbox.ensure_webhook_subscriptions(settings.webhook_urls)
+        await outbox.ensure_webhook_subscriptions(settings.webhook_urls, secret)
 
     async def stop() -> None:
         await client.aclose()
         await engine.dispose()
+
+    async def drain_loop() -> None:
+        await dispatcher.run_forever(settings.delivery_poll_s)
 
     return Stage(
         STAGE,
@@ -34,5 +57,5 @@ def build_stage(settings: Settings, redis_url: str) -> Stage:
         (StorySummarized,),
         on_start=[start],
         on_stop=[stop],
-        loops=[dispatcher.run_forever],
+        loops=[drain_loop],
     )

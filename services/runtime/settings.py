@@ -78,6 +78,26 @@ class Settings(BaseSettings):
     fetch_backfill: int = Field(default=3, description="Episodes emitted when a feed is added.")
     fetch_schedule_every_s: float = Field(default=5.0, description="How often due feeds are found.")
 
+    delivery_retry_schedule_s: list[float] = Field(
+        default=[5, 300, 1800, 7200, 18000, 36000],
+        description="Waits before each retry of a failed delivery; then it is given up.",
+    )
+    delivery_disable_after: int = Field(
+        default=15, description="An endpoint failing this many attempts in a row is disabled."
+    )
+    delivery_poll_s: float = Field(default=2.0, description="How often the outbox is drained.")
+    delivery_lease_s: float = Field(
+        default=300.0, description="A claimed delivery another notifier may take after this."
+    )
+    slack_min_interval_s: float = Field(
+        default=1.0, description="At least this long between two messages to one Slack webhook."
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="Required by the API's write endpoints; unset = read-only API."
+    )
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
     taxonomy_file: Path | None = None
     entities_file: Path | None = None
     profiles_file: Path | None = None

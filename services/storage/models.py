@@ -112,6 +112,9 @@ class Subscription(Timestamped, Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class Delivery(Timestamped, Base):
@@ -132,3 +135,21 @@ class Delivery(Timestamped, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Failed attempts that advance the retry schedule (a 429 does not).
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DeliveryAttemptRow(Base):
+    """The delivery log: every attempt, with what the endpoint answered."""
+
+    __tablename__ = "delivery_attempts"
+
+    attempt_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(
+        ForeignKey("deliveries.delivery_id", ondelete="CASCADE"), index=True
+    )
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(16))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[float] = mapped_column(Float, default=0.0)

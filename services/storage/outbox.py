@@ -1,34 +1,60 @@
-"""The delivery outbox: one row per (story, subscription); the notifier drains what is due."""
+"""The delivery outbox: one row per (story, subscription); the notifier claims what is due."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.ids import delivery_id, stable_id
-from services.storage.models import Delivery, Subscription
+from services.storage.models import Delivery, DeliveryAttemptRow, Subscription
 from services.storage.upsert import upsert
 
 DELIVERIES: Table = Delivery.__table__  # type: ignore[assignment]
 SUBSCRIPTIONS: Table = Subscription.__table__  # type: ignore[assignment]
 
 
-def _now() -> datetime:
+def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back without a zone; everything stored is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """One attempt's result, as the outbox stores it (the notifier's verdict, flattened)."""
+
+    status: str
+    outcome: str
+    next_attempt_at: datetime | None
+    status_code: int | None
+    error: str | None
+    failed: bool
+    attempted_at: datetime
+    duration_ms: float
+    disable_reason: str | None = None
+    hold_until: datetime | None = None
 
 
 class Outbox:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def ensure_webhook_subscriptions(self, urls: Sequence[str]) -> None:
+    async def ensure_webhook_subscriptions(
+        self, urls: Sequence[str], secret: str | None = None
+    ) -> None:
         """Webhook URLs from settings become catch-all subscriptions, created once."""
         for url in urls:
-            await self.upsert_webhook(f"webhook-{stable_id(url)[:8]}", url)
+            await self.upsert_webhook(f"webhook-{stable_id(url)[:8]}", url, secret)
 
     async def upsert_webhook(self, name: str, url: str, secret: str | None = None) -> str:
         """A catch-all webhook subscription keyed by name; its URL may move between runs."""
@@ -50,61 +76,148 @@ class Outbox:
             return rows.all()
 
     async def enqueue(
-        self, story_id: str, subscription_ids: Sequence[str], payload: dict[str, Any]
+        self,
+        story_id: str,
+        due: Mapping[str, datetime],
+        payload: dict[str, Any],
+        *,
+        redeliver: bool = False,
     ) -> None:
-        """Add a pending delivery per subscription; an existing one is left exactly as it is."""
+        """A pending delivery per subscription, due when given. An existing one is left as it
+        is, so a replay never alerts twice, unless the replay asks to `redeliver`."""
         async with self._sessions.begin() as session:
-            for sid in subscription_ids:
-                await upsert(
-                    session,
-                    DELIVERIES,
-                    {"delivery_id": delivery_id(story_id, sid), "story_id": story_id,
-                     "subscription_id": sid, "status": "pending", "payload": payload,
-                     "next_attempt_at": _now()},
-                    key=["delivery_id"],
-                    update=[],
-                )  # fmt: skip
+            for sid, when in due.items():
+                values = {"delivery_id": delivery_id(story_id, sid), "story_id": story_id,
+                          "subscription_id": sid, "status": "pending", "payload": payload,
+                          "next_attempt_at": when, "failures": 0}  # fmt: skip
+                again = ["status", "payload", "next_attempt_at", "failures"] if redeliver else []
+                await upsert(session, DELIVERIES, values, key=["delivery_id"], update=again)
 
-    async def due(self, limit: int = 100) -> Sequence[tuple[Delivery, Subscription]]:
+    async def due(self, now: datetime, limit: int = 500) -> Sequence[tuple[Delivery, Subscription]]:
         query = (
             select(Delivery, Subscription)
             .join(Subscription, Subscription.subscription_id == Delivery.subscription_id)
-            .where(Delivery.status == "pending", Subscription.enabled)
-            .where(or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= _now()))
-            .order_by(Delivery.created_at)
+            .where(Delivery.status == "pending", Subscription.enabled, _is_due(now))
+            .order_by(Delivery.next_attempt_at, Delivery.created_at, Delivery.delivery_id)
             .limit(limit)
         )
         async with self._sessions() as session:
             return [(d, s) for d, s in (await session.execute(query)).all()]
 
-    async def record(
-        self,
-        delivery: Delivery,
-        *,
-        ok: bool,
-        status_code: int | None,
-        error: str | None,
-        next_attempt_at: datetime | None,
-    ) -> None:
-        """Store one attempt's outcome; no next attempt on a failure means it is given up."""
-        status = "delivered" if ok else ("pending" if next_attempt_at else "failed")
+    async def claim(self, ids: Sequence[str], now: datetime, lease_s: float) -> list[str]:
+        """Take due deliveries for one attempt; a notifier that dies mid-send loses them for
+        `lease_s`, after which another takes them. Atomic, so two notifiers never both send."""
+        query = (
+            update(Delivery)
+            .where(Delivery.delivery_id.in_(ids), Delivery.status == "pending", _is_due(now))
+            .values(next_attempt_at=now + timedelta(seconds=lease_s))
+            .returning(Delivery.delivery_id)
+        )
+        async with self._sessions.begin() as session:
+            return list((await session.scalars(query)).all())
+
+    async def settle(self, ids: Sequence[str], subscription_id: str, result: Settlement) -> None:
+        """Store an attempt on its deliveries, in the delivery log and on its endpoint."""
         async with self._sessions.begin() as session:
             await session.execute(
                 update(Delivery)
-                .where(Delivery.delivery_id == delivery.delivery_id)
+                .where(Delivery.delivery_id.in_(ids))
                 .values(
-                    status=status,
+                    status=result.status,
                     attempts=Delivery.attempts + 1,
-                    last_status_code=status_code,
-                    last_error=error,
-                    next_attempt_at=next_attempt_at,
-                    delivered_at=_now() if ok else None,
+                    failures=Delivery.failures + int(result.failed),
+                    last_status_code=result.status_code,
+                    last_error=result.error,
+                    next_attempt_at=result.next_attempt_at,
+                    delivered_at=result.attempted_at if result.status == "delivered" else None,
                 )
             )
+            await session.execute(
+                insert(DeliveryAttemptRow),
+                [{"delivery_id": i, "attempted_at": result.attempted_at, "outcome": result.outcome,
+                  "status_code": result.status_code, "error": result.error,
+                  "duration_ms": result.duration_ms} for i in ids],
+            )  # fmt: skip
+            await session.execute(_endpoint_update(subscription_id, result))
+            if result.hold_until is not None:
+                await session.execute(_hold(subscription_id, ids, result.hold_until))
 
-    async def deliveries(self, status: str | None = None) -> Sequence[Delivery]:
-        query = select(Delivery).order_by(Delivery.created_at)
+    async def deliveries(
+        self, *, status: str | None = None, subscription_id: str | None = None, limit: int = 100
+    ) -> Sequence[tuple[Delivery, Subscription]]:
+        query = (
+            select(Delivery, Subscription)
+            .join(Subscription, Subscription.subscription_id == Delivery.subscription_id)
+            .order_by(Delivery.created_at.desc(), Delivery.delivery_id)
+            .limit(limit)
+        )
         if status:
             query = query.where(Delivery.status == status)
+        if subscription_id:
+            query = query.where(Delivery.subscription_id == subscription_id)
         async with self._sessions() as session:
-            return (await session.scalars(query)).all()
+            return [(d, s) for d, s in (await session.execute(query)).all()]
+
+    async def delivery(self, prefix: str) -> Delivery | None:
+        """A delivery by id, or by a unique prefix of it (as the CLI shows them)."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Delivery).where(Delivery.delivery_id.startswith(prefix, autoescape=True))
+                .limit(2)
+            )  # fmt: skip
+            found = rows.all()
+            return found[0] if len(found) == 1 else None
+
+    async def attempts(self, delivery_id: str) -> Sequence[DeliveryAttemptRow]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(DeliveryAttemptRow)
+                .where(DeliveryAttemptRow.delivery_id == delivery_id)
+                .order_by(DeliveryAttemptRow.attempt_id)
+            )
+            return rows.all()
+
+    async def retry(self, ids: Sequence[str], now: datetime) -> int:
+        """Send these deliveries again at once, with a fresh retry schedule."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Delivery)
+                .where(Delivery.delivery_id.in_(ids))
+                .values(status="pending", next_attempt_at=now, failures=0)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _is_due(now: datetime) -> Any:
+    return or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)
+
+
+def _endpoint_update(subscription_id: str, result: Settlement) -> Any:
+    query = update(Subscription).where(Subscription.subscription_id == subscription_id)
+    if result.status == "delivered":
+        query = query.values(consecutive_failures=0, last_delivered_at=result.attempted_at)
+    elif result.failed:
+        query = query.values(
+            consecutive_failures=Subscription.consecutive_failures + 1,
+            last_failure_at=result.attempted_at,
+            last_error=result.error,
+        )
+    else:
+        query = query.values(last_failure_at=result.attempted_at, last_error=result.error)
+    if result.disable_reason:
+        query = query.values(enabled=False, disabled_reason=result.disable_reason)
+    return query
+
+
+def _hold(subscription_id: str, sent: Sequence[str], until: datetime) -> Any:
+    """The endpoint's other pending deliveries wait until `until` too."""
+    return (
+        update(Delivery)
+        .where(
+            Delivery.subscription_id == subscription_id,
+            Delivery.status == "pending",
+            Delivery.delivery_id.not_in(sent),
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at < until),
+        )
+        .values(next_attempt_at=until)
+    )

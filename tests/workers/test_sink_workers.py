@@ -9,6 +9,8 @@ import pytest
 
 from schemas import StorySummarized
 from services.cli.receiver import WebhookReceiver
+from services.notifier.channels import Sender
+from services.notifier.policy import RetryPolicy
 from services.notifier.worker import Dispatcher
 from services.notifier.worker import build_router as notifier_router
 from services.runtime.settings import Settings
@@ -49,12 +51,12 @@ async def test_notifier_posts_each_story_once_and_never_ads(settings: Settings, 
     outbox = Outbox(db)  # type: ignore[arg-type]
     await outbox.ensure_webhook_subscriptions([receiver.url])
     async with httpx.AsyncClient() as client:
-        dispatcher = Dispatcher(outbox, client, (0.1,))
+        dispatcher = Dispatcher(outbox, Sender(client, allow_private=True), RetryPolicy((0.1,)))
         async with in_memory(settings, notifier_router(settings, outbox, dispatcher)) as broker:
             for event in (summarized(0, "ad"), summarized(1), summarized(1), summarized(2)):
                 await broker.publish(event, stream=StorySummarized.stream)
     receiver.stop()
-    bodies = [r.json() for r in receiver.snapshot()]
+    bodies = [r.json()["data"] for r in receiver.snapshot()]
     assert sorted(b["index"] for b in bodies) == [1, 2]
     assert all(b["headline"].startswith("Headline") for b in bodies)
     assert len({r.headers["webhook-id"] for r in receiver.snapshot()}) == 2
