@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from services.runtime.broker import build_broker
 from services.runtime.groups import ensure_groups
+from services.runtime.retention import check_retention, retention_loop
 from services.runtime.settings import Settings
 from services.runtime.stage import Stage
 
@@ -28,6 +29,7 @@ class StageHost:
         self._loops: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
+        check_retention(self.settings.stream_retention)
         client = Redis.from_url(self.redis_url)
         try:
             await ensure_groups(
@@ -44,6 +46,8 @@ class StageHost:
             self._brokers.append(broker)
             self._loops += [asyncio.create_task(loop()) for loop in stage.loops]
             log.info("stage_started", stage=stage.name, consumer=self.settings.consumer_name)
+        # Every host trims; XTRIM is idempotent, so several hosts on one Redis are harmless.
+        self._loops.append(asyncio.create_task(retention_loop(self.redis_url, self.settings)))
 
     async def stop(self) -> None:
         for task in self._loops:

@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     retry_base_s: float = 0.5
     retry_max_s: float = 8.0
     stream_maxlen: int = Field(default=100_000, description="Approximate cap per stream (MAXLEN ~).")
+    stream_retention: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per stream (full or short name): `maxlen:N` or `minid:AGE` such as `7d`, "
+        'as JSON, e.g. {"dead-letter": "30d"}; streams not named keep stream_maxlen.',
+    )
+    retention_interval_s: float = Field(
+        default=60.0, description="How often streams are trimmed to their retention."
+    )
 
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
