@@ -123,7 +123,7 @@ def _as_dict(scores: Scores) -> dict[str, Any]:
 
 def _mean(results: list[dict[str, Any]]) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
-    for key, value in results[0]["scores"].items():
+    for key in results[0]["scores"]:
         values = [r["scores"][key] for r in results if r["scores"][key] is not None]
         numeric = [float(v) for v in values if not isinstance(v, bool)]
         out[key] = round(statistics.fmean(numeric), 4) if numeric else None
