@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -214,50 +214,64 @@ class CappedDecoder:
     def __init__(self, encoding: str, cap: int) -> None:
         if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
             raise FetchFailed(f"unsupported Content-Encoding {encoding!r}", 200)
+        self._compressed = encoding != "identity"
         self._cap = cap
-        self._inflate = None if encoding == "identity" else zlib.decompressobj(zlib.MAX_WBITS | 32)
-        self._raw_deflate = encoding == "deflate"
+        self._inflate: Any = None
+        self._head = b""
         self._parts: list[bytes] = []
         self._size = 0
-        self._started = False
 
     def feed(self, chunk: bytes) -> None:
-        if self._inflate is None:
+        if not self._compressed:
             self._append(chunk)
-            return
-        try:
-            self._inflate_chunk(chunk)
-        except zlib.error as exc:
-            self._recover(chunk, exc)
-        self._started = True
+        elif self._inflate is None and len(self._head + chunk) < 2:
+            self._head += chunk
+        else:
+            self._inflate = self._inflate or _sniff(self._head + chunk)
+            data, self._head = self._head + chunk, b""
+            self._inflate_chunk(data)
 
     def finish(self) -> bytes:
+        if self._head:
+            self._append(self._head)
         if self._inflate is not None:
             self._append(self._inflate.flush())
         return b"".join(self._parts)
 
-    def _inflate_chunk(self, chunk: bytes) -> None:
-        assert self._inflate is not None
-        data = chunk
-        while data:
-            self._append(self._inflate.decompress(data, self._cap - self._size + 1))
-            data = self._inflate.unconsumed_tail
-
-    def _recover(self, chunk: bytes, exc: zlib.error) -> None:
-        # Servers send raw deflate under "deflate", and sometimes label plain bytes as
-        # compressed; both show at the very first chunk. Anything later is a broken body.
-        if self._started:
+    def _inflate_chunk(self, data: bytes) -> None:
+        try:
+            while data:
+                self._append(self._inflate.decompress(data, self._cap - self._size + 1))
+                data = self._inflate.unconsumed_tail
+        except zlib.error as exc:
             raise FetchFailed(f"corrupt compressed body: {exc}", 200) from exc
-        if self._raw_deflate:
-            self._raw_deflate = False
-            self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-            self.feed(chunk)
-        else:
-            self._inflate = None
-            self._append(chunk)
 
     def _append(self, data: bytes) -> None:
         self._size += len(data)
         if self._size > self._cap:
             raise FetchFailed(f"decoded body exceeds the {self._cap} byte cap", 200)
         self._parts.append(data)
+
+
+class _Identity:
+    """A decompressor that passes bytes through (a body labelled compressed that is not)."""
+
+    unconsumed_tail = b""
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        return data
+
+    def flush(self) -> bytes:
+        return b""
+
+
+def _sniff(head: bytes) -> Any:
+    """The decompressor the first bytes call for: servers label raw deflate, and even plain
+    XML, as "gzip" or "deflate"; the bytes say what they are."""
+    if head.lstrip()[:1] == b"<":
+        return _Identity()
+    if head[:2] == b"\x1f\x8b":
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0:
+        return zlib.decompressobj(zlib.MAX_WBITS)
+    return zlib.decompressobj(-zlib.MAX_WBITS)
