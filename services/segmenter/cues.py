@@ -56,6 +56,7 @@ class CueBook:
     def __init__(
         self, lexicon: CueLexicon, *, head_words: int = 14, taxonomy: Taxonomy | None = None
     ) -> None:
+        self._head_words = head_words
         self._head = re.compile(rf"(?:\S+\s+){{0,{max(head_words - 1, 0)}}}\S*")
         fillers = _alternation(_alias_pattern(f) for f in lexicon.fillers)
         self._fillers = re.compile(rf"^(?:(?:{fillers})\b[\s,.;:-]*)*", re.I)
@@ -137,8 +138,13 @@ class CueBook:
         return None
 
     def runon_splits(self, text: str) -> list[int]:
-        """Offsets inside a run-on line where a cue phrase begins: candidate sentence starts."""
-        return [m.start() for m in self._runon.finditer(text) if m.start() > 0]
+        """Offsets inside a run-on line where a cue phrase begins: candidate sentence starts.
+        A cue among a piece's first few words needs no split: `mark` reads the whole head."""
+        cuts: list[int] = []
+        for match in self._runon.finditer(text):
+            if len(text[cuts[-1] if cuts else 0 : match.start()].split()) >= self._head_words // 2:
+                cuts.append(match.start())
+        return cuts
 
 
 def _mentions(text: str, names: Sequence[str]) -> bool:
