@@ -27,6 +27,29 @@ class MissingToolError(RuntimeError):
     """A program speech-to-text needs is not installed: a set-up problem, said at start-up."""
 
 
+AUDIO_SUFFIXES = frozenset(
+    {".mp3", ".m4a", ".aac", ".wav", ".ogg", ".oga", ".opus", ".flac", ".webm", ".mp4", ".mka"}
+)
+# Leading bytes of common audio containers: RIFF (WAV), ID3/MPEG sync (MP3), Ogg, FLAC, MP4.
+_MAGIC = (
+    b"RIFF",
+    b"ID3",
+    b"\xff\xfb",
+    b"\xff\xf3",
+    b"\xff\xf2",
+    b"OggS",
+    b"fLaC",
+    b"\x1aE\xdf\xa3",
+)
+
+
+def looks_like_audio(name: str, head: bytes) -> bool:
+    """Whether a file is audio, by its first bytes or else its suffix."""
+    if head.startswith(_MAGIC) or head[4:8] == b"ftyp":
+        return True
+    return Path(name).suffix.lower() in AUDIO_SUFFIXES
+
+
 def require_ffmpeg() -> str:
     """The ffmpeg executable, or MissingToolError with what to install."""
     path = shutil.which("ffmpeg")

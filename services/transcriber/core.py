@@ -7,7 +7,7 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -23,6 +23,7 @@ from services.transcriber.sentences import (
     assemble,
     label_speakers,
     labels_are_speakers,
+    next_starts,
 )
 
 
@@ -252,16 +253,11 @@ def _unstamped(line: str) -> str:
 
 
 def _close_times(cues: list[Cue]) -> tuple[Cue, ...]:
-    """A cue with only a start time ends where the next timed cue starts."""
-    out: list[Cue] = []
-    following: float | None = None
-    for cue in reversed(cues):
-        if cue.start_s is not None:
-            out.append(cue.model_copy(update={"end_s": following}))
-            following = cue.start_s
-        else:
-            out.append(cue)
-    return tuple(reversed(out))
+    ends = next_starts([c.start_s for c in cues])
+    return tuple(
+        c if c.start_s is None else c.model_copy(update={"end_s": end})
+        for c, end in zip(cues, ends, strict=True)
+    )
 
 
 def _clock_seconds(stamp: str) -> float:
@@ -405,16 +401,11 @@ def _html_walk(soup: BeautifulSoup) -> Iterator[Tag]:
 
 
 def _close_fragment_times(fragments: list[Fragment]) -> list[Fragment]:
-    """A fragment with only a start time ends where the next timed fragment starts."""
-    out: list[Fragment] = []
-    following: float | None = None
-    for f in reversed(fragments):
-        if f.start_s is not None:
-            out.append(Fragment(f.text, f.start_s, f.end_s or following, f.speaker))
-            following = f.start_s
-        else:
-            out.append(f)
-    return out[::-1]
+    ends = next_starts([f.start_s for f in fragments])
+    return [
+        f if f.start_s is None or f.end_s is not None else replace(f, end_s=end)
+        for f, end in zip(fragments, ends, strict=True)
+    ]
 
 
 def _seconds(value: object) -> float | None:

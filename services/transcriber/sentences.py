@@ -91,6 +91,16 @@ def labels_are_speakers(labelled: int, total: int) -> bool:
     return labelled > 1 and labelled * 10 >= total
 
 
+def next_starts(starts: Sequence[float | None]) -> list[float | None]:
+    """For each item, the next known start after it: where an item with only a start ends."""
+    out: list[float | None] = []
+    following: float | None = None
+    for start in reversed(starts):
+        out.append(following)
+        following = start if start is not None else following
+    return out[::-1]
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences in `text` (whitespace between them excluded)."""
     spans: list[tuple[int, int]] = []

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from schemas import EpisodeDiscovered, TranscriptLink
 from services.runtime.errors import PermanentError, TransientError
 from services.transcriber.asr import SpeechToText
+from services.transcriber.audio import looks_like_audio
 from services.transcriber.core import (
     Transcript,
     TranscriptError,
@@ -123,6 +124,17 @@ class TranscriptSources:
         if not path.is_file():
             raise PermanentError(f"no such file: {path}")
         return path
+
+
+async def load_file(path: Path, speech: SpeechToText | None) -> Transcript:
+    """A file a user points at: a transcript in any supported format, or audio to transcribe."""
+    with path.open("rb") as f:
+        head = f.read(16)
+    if looks_like_audio(path.name, head):
+        if speech is None:
+            raise PermanentError(f"{path.name} is audio and speech-to-text is off")
+        return await transcribe_file(speech, path)
+    return await _parse(await asyncio.to_thread(path.read_bytes), path.name, None)
 
 
 async def transcribe_file(speech: SpeechToText, audio: Path) -> Transcript:

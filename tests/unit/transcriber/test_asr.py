@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 import itertools
 import json
 import math
 import re
 import struct
 import subprocess
+import sys
 import threading
 import time
+import types
 import wave
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -141,8 +144,13 @@ def api() -> Iterator[tuple[str, _Api]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request: object, client_address: object) -> None:
+            pass  # the timeout test hangs up on a slow reply on purpose
+
+    server = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}", state
     server.shutdown()
@@ -206,3 +214,37 @@ def test_api_timeout_is_transient(api: tuple[str, _Api], tmp_path: Path) -> None
     state.reply = slow
     with pytest.raises(TransientError, match="Timeout"):
         _client(url, api_timeout_s=0.3).transcribe(_tone_wav(tmp_path / "t.wav", 1.0))
+
+
+def test_faster_whisper_uses_only_local_models(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    built: dict[str, object] = {}
+
+    class Segment:
+        def __init__(self, start: float, end: float, text: str) -> None:
+            self.start, self.end, self.text = start, end, text
+
+    class WhisperModel:
+        def __init__(self, model: str, **options: object) -> None:
+            built.update(options, model=model)
+
+        def transcribe(self, path: str, **options: object) -> tuple[Iterator[Segment], None]:
+            built.update(options, path=path)
+            return iter(
+                [Segment(0.0, 2.0, " Rates held."), Segment(2.0, 3.5, " Markets calm.")]
+            ), None
+
+    module = types.ModuleType("faster_whisper")
+    module.__spec__ = importlib.machinery.ModuleSpec("faster_whisper", None)
+    module.WhisperModel = WhisperModel  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "faster_whisper", module)
+    engine = build_speech_to_text(AsrSettings(whisper_model="/models/small", language="en"))
+    fragments = engine.transcribe(tmp_path / "a.mp3")
+    assert engine.name == "faster-whisper"
+    assert built["model"] == "/models/small" and built["local_files_only"] is True
+    assert built["language"] == "en" and built["path"] == str(tmp_path / "a.mp3")
+    assert [(f.text, f.start_s, f.end_s) for f in fragments] == [
+        (" Rates held.", 0.0, 2.0),
+        (" Markets calm.", 2.0, 3.5),
+    ]

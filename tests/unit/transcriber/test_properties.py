@@ -57,3 +57,21 @@ def test_assemble_keeps_every_character_in_order(
     assert len(cues) == (len(text.split("\n")) if text else 0)
     for cue, line in zip(cues, text.split("\n"), strict=False):
         assert text[cue.start_char : cue.end_char] == line
+
+
+line_text = st.text(st.characters(blacklist_categories=["Cs", "Cc"]), max_size=80)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(line_text, min_size=1, max_size=20), st.sampled_from(["\n", "\r\n"]))
+def test_text_lines_map_back_to_file_lines(lines: list[str], newline: str) -> None:
+    raw = newline.join(lines).encode()
+    try:
+        t = parse_transcript(raw, name="t.txt")
+    except TranscriptError:
+        return
+    if t.format not in ("text", "markdown"):
+        return  # the content looked like another format (e.g. a lone "WEBVTT" line)
+    file_lines = raw.decode().replace("\r\n", "\n").split("\n")
+    for i, line in enumerate(t.text.split("\n")):
+        assert file_lines[t.first_line - 1 + i] == line

@@ -11,7 +11,12 @@ import pytest
 from schemas import EpisodeDiscovered, EpisodeInfo, TranscriptLink
 from services.runtime.errors import PermanentError, TransientError
 from services.transcriber.sentences import Fragment
-from services.transcriber.sources import SourceSettings, TranscriptSources, rank_links
+from services.transcriber.sources import (
+    SourceSettings,
+    TranscriptSources,
+    load_file,
+    rank_links,
+)
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "transcripts"
 VTT = (FIXTURES / "speakers.vtt").read_bytes()
@@ -167,3 +172,16 @@ async def test_local_files_only_when_allowed(tmp_path: Path) -> None:
     heard = _sources(_routes({}), speech, allow_local_files=True)
     await heard.load(_episode(audio_url=str(local_audio)))
     assert speech.heard == [AUDIO]
+
+
+async def test_load_file_tells_audio_from_transcripts(tmp_path: Path) -> None:
+    speech = FakeSpeech()
+    wav = tmp_path / "clip.bin"
+    wav.write_bytes(AUDIO)
+    assert (await load_file(wav, speech)).format == "asr:fake"
+    vtt = tmp_path / "captions.vtt"
+    vtt.write_bytes(VTT)
+    assert (await load_file(vtt, speech)).format == "vtt"
+    assert speech.heard == [AUDIO]
+    with pytest.raises(PermanentError, match="speech-to-text is off"):
+        await load_file(wav, None)

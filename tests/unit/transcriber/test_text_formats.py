@@ -65,3 +65,14 @@ def test_encodings_and_line_ends(raw: bytes) -> None:
 def test_unusable_input_is_a_transcript_error(raw: bytes, reason: str) -> None:
     with pytest.raises(TranscriptError, match=reason):
         parse_transcript(raw)
+
+
+def test_leading_timestamps_give_cue_times() -> None:
+    raw = b"[00:00:01] Alice: Hi.\n[00:00:05] Bob: Hello there.\n[00:01:09.5] Alice: Bye.\n"
+    t = parse_transcript(raw)
+    rows = [(t.text[c.start_char : c.end_char], c.start_s, c.end_s, c.speaker) for c in t.cues]
+    assert rows == [
+        ("Hi.", 1.0, 5.0, "Alice"),
+        ("Hello there.", 5.0, 69.5, "Bob"),
+        ("Bye.", 69.5, None, "Alice"),
+    ]
