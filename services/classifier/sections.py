@@ -22,10 +22,10 @@ class ScoringConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    similarity_weight: float = 30.0
-    keyword_weight: float = 1.0
+    similarity_weight: float = 22.0
+    keyword_weight: float = 1.4
     neighbours: int = 3
-    window_words: int = 60
+    window_words: int = 36
     windows: int = 2
 
 
