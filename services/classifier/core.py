@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas import Classification, TopicScore
@@ -34,10 +32,6 @@ class ClassifierConfig(BaseModel):
     max_topics: int = 3
     opening_chars: int = 240  # where a story's own section announcement is looked for
     context_chars: int = 300  # how far around a weak entity mention context is looked for
-
-
-def load_classifier_config(path: Path) -> ClassifierConfig:
-    return ClassifierConfig.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
 
 class Classifier:
@@ -84,9 +78,8 @@ class Classifier:
         scores = zip(self._taxonomy.slugs, self._scorer.probabilities(text), strict=True)
         ranked = sorted(scores, key=lambda pair: pair[1], reverse=True)
         floor = self._config.topic_floor
-        return [TopicScore(slug=slug, score=round(p, 4)) for slug, p in ranked if p >= floor][
-            : self._config.max_topics
-        ]
+        kept = [TopicScore(slug=slug, score=round(p, 4)) for slug, p in ranked if p >= floor]
+        return kept[: self._config.max_topics]
 
     def announced(self, text: str) -> str | None:
         """The section this story's own opening announces, if any."""

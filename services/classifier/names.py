@@ -70,19 +70,13 @@ def _run_end(words: Words, i: int, claimed: Collection[int]) -> int:
 
 
 def _trim(words: Words, i: int, j: int, known: Collection[str]) -> tuple[int, int] | None:
-    """Drop connectors at the edges, one-letter words, and a sentence's first word if common."""
+    """Drop a sentence's common first word, titles, connectors and one-letter words at the edges."""
     lowers = words.lowers
-    while i < j and (lowers[i] in _CONNECTORS or len(lowers[i]) == 1):
+    if _at_sentence_start(words.text, words.tokens[i].start) and is_known(lowers[i], known):
         i += 1
-    if (
-        i < j
-        and _at_sentence_start(words.text, words.tokens[i].start)
-        and is_known(lowers[i], known)
-    ):
-        i += 1
-    while i < j - 1 and lowers[i] in _TITLES:  # "Dr. Samuel Adeyemi" is Samuel Adeyemi
-        i += 1
-    while j > i and lowers[j - 1] in _CONNECTORS:
+    while i < j and (lowers[i] in _CONNECTORS or len(lowers[i]) == 1 or lowers[i] in _TITLES):
+        i += 1  # "Dr. Samuel Adeyemi" is Samuel Adeyemi; "Until the D.C." is nobody
+    while j > i and (lowers[j - 1] in _CONNECTORS or len(lowers[j - 1]) == 1):
         j -= 1
     return (i, j) if j > i else None
 
