@@ -98,8 +98,6 @@ def _decode(data: bytes) -> str:
 
 # --- format detection ---------------------------------------------------------------------
 
-FORMATS = ("markdown", "text", "vtt", "srt", "json", "html")
-
 _CONTENT_TYPES = {
     "text/vtt": "vtt",
     "application/x-subrip": "srt",
@@ -435,7 +433,6 @@ _PARSERS: dict[str, Callable[[str], Transcript]] = {
 }
 
 __all__ = [
-    "FORMATS",
     "Transcript",
     "TranscriptError",
     "decode_text",
