@@ -106,13 +106,13 @@ def eval_summaries(
     as_json: Annotated[bool, typer.Option("--json", help="Print figures as JSON.")] = False,
 ) -> None:
     """Headlines vs gold titles (ROUGE-1/2/L, entity naming) and faithfulness to the source."""
+    golds = [(path.name, gold) for path in gold_files for gold in load_gold(path)]
     find_entities = _entities_fn(entities)
     scores: list[StoryScore] = []
-    for path in gold_files:
-        for gold in load_gold(path):
-            mentions = find_entities(gold.segment, gold.entities)
-            summary = summarize_segment(gold.segment, entities=mentions)
-            scores.append(score_story(gold.segment, summary, gold.title, gold.entities, path.name))
+    for name, gold in golds:
+        mentions = find_entities(gold.segment, gold.entities)
+        summary = summarize_segment(gold.segment, entities=mentions)
+        scores.append(score_story(gold.segment, summary, gold.title, gold.entities, name))
     report = summarize_scores(scores)
     if as_json:
         typer.echo(json.dumps({"entities": entities.value, **report}, indent=2))

@@ -66,7 +66,9 @@ class SummarizerConfig(BaseModel):
     def filler_re(self) -> re.Pattern[str]:
         # "a kind of chip": after a determiner the phrase is a noun, not a filler.
         guards = "".join(rf"(?<!\b{re.escape(d)} )" for d in self.determiners)
-        return re.compile(rf"{guards}\b(?:{_alternation(self.fillers)})\b,?", re.IGNORECASE)
+        # "has, you know, ruled": a filler set off by commas takes both with it.
+        fillers = _alternation(self.fillers)
+        return re.compile(rf"(?:,\s*)?{guards}\b(?:{fillers})\b,?", re.IGNORECASE)
 
     @cached_property
     def interjection_re(self) -> re.Pattern[str]:

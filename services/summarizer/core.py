@@ -55,7 +55,7 @@ def summarize_segment(
     config = config or default_config()
     names = Names.of(segment.text, entity_names(entities), config.stopword_set)
     sentences = split_sentences(segment.text)
-    if not sentences:
+    if not any(ch.isalnum() for ch in segment.text):
         return Summary(headline=segment.kind.capitalize())
     if segment.kind == "ad":
         return _sponsor_read(segment, sentences, entities, config)

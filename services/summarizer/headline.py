@@ -71,6 +71,12 @@ def pick_headline(
     """Who did what: the lead's telling sentence, credited to its source when the next says so."""
     limit = config.limits.headline_max_chars
     clip, index = _lead_clip(source, lead, config, names, limit)
+    if not clip.parts:  # nothing but fillers ("Uh.") is still what was said
+        first = lead[0]
+        clip, index = (
+            fit(Clip.of(source, first.start, first.end), limit, config, names),
+            first.index,
+        )
     after = [s for s in lead if s.index > index][:_ATTRIBUTION_REACH]
     actor = _attribution(source, after, config, names)
     if actor is None or find_name(clip.plain, [actor.plain]):
@@ -239,4 +245,6 @@ def _trim_tail(clip: Clip, config: SummarizerConfig, *, cut: bool = False) -> Cl
         opens = [i for i in tail if tokens[i][1] and tokens[i][1][0] in config.preposition_set]
         if opens:
             keep = opens[-1]
-    return clip if keep == len(tokens) else clip.keep([(0, tokens[keep - 1][0])])
+    if keep == len(tokens) or not any(said for _, said in tokens[:keep]):
+        return clip
+    return clip.keep([(0, tokens[keep - 1][0])])

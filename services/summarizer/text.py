@@ -16,9 +16,9 @@ _ALNUM = re.compile(r"[a-z0-9]+")
 _WORD = re.compile(r"[^\W_]+(?:['’.,-][^\W_]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # A sentence ends at . ! ? (not inside "5.5"), before a capital, digit or quote.
-_STOP = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_STOP = re.compile(r"(?<=[.!?…])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _ABBREVIATION = re.compile(
-    r"(?:\b(?:mr|mrs|ms|dr|prof|st|vs|etc|inc|ltd|co|corp|jr|sr|no|fig|approx|e\.g|i\.e)|\b[A-Z])\.$",
+    r"(?:\b(?:mr|mrs|ms|dr|prof|st|vs|etc|inc|ltd|co|corp|jr|sr|fig|approx|e\.g|i\.e)|\b[A-Z])\.$",
     re.IGNORECASE,
 )
 # A line broken off mid-thought ("...", a comma, a dash) continues on a line starting lowercase.
@@ -43,7 +43,8 @@ def split_sentences(text: str) -> list[Sentence]:
         else:
             spans.append((start, end))
     pieces = [piece for span in spans for piece in _split_line(text, span)]
-    return [Sentence(i, a, b) for i, (a, b) in enumerate(pieces)]
+    said = [(a, b) for a, b in pieces if _WORD.search(text, a, b)]  # "..." alone says nothing
+    return [Sentence(i, a, b) for i, (a, b) in enumerate(said)]
 
 
 def _lines(text: str) -> Iterator[Span]:
@@ -66,7 +67,7 @@ def _split_line(text: str, span: Span) -> Iterator[Span]:
     for match in _STOP.finditer(text, start, end):
         if _ABBREVIATION.search(text, max(cut, match.start() - 8), match.start()):
             continue
-        yield cut, match.start()
+        yield cut, match.end(1)
         cut = match.end()
     if end > cut:
         yield cut, end
