@@ -81,7 +81,7 @@ def plan(
     cued = cue_starts(marks, lambda i: i in in_ad or (outro is not None and i >= outro))
     talks = len(cued) >= config.min_cue_boundaries and is_chatty(marks, config)
     opening = intro_end(marks, config)
-    if opening and not talks and opening not in in_ad:
+    if 0 < opening < n and not talks and opening not in in_ad:
         fixed.add(opening)  # scripted shows go straight from the rundown to the first story
     words = list(itertools.accumulate((len(u.text.split()) for u in units), initial=0))
     bounds = merge_boundaries(sorted(fixed), cued, words, config.min_story_words)
