@@ -152,6 +152,26 @@ def remove(
     console.print(f"removed: {removed.feed_id}  {removed.url}")
 
 
+async def _due_now(registry: FeedRegistry, feed: str | None) -> list[Feed]:
+    chosen = [await registry.find(feed)] if feed else list(await registry.all())
+    found = [f for f in chosen if f is not None]
+    for f in found:
+        await registry.update(f.feed_id, next_check=datetime.now(UTC))
+    return found
+
+
+@feeds_app.command("refresh")
+def refresh(
+    feed: Annotated[str | None, typer.Argument(help="A feed's URL or id; default: all.")] = None,
+) -> None:
+    """Make feeds due now, so the next `newsdesk run` (or a running fetcher) polls them."""
+    found = _with_registry(lambda r: _due_now(r, feed))
+    if not found:
+        console.print(f"[red]no feed with URL or id {feed!r}[/]")
+        raise typer.Exit(1)
+    console.print(f"{len(found)} feed(s) due now")
+
+
 def _read_subscriptions(path: Path, taxonomy: str | None) -> list[Subscription]:
     try:
         subscriptions = read_opml(path.read_bytes())
