@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Annotated
@@ -13,21 +14,27 @@ from services.cli.analysis import analyze_transcript
 from services.cli.app import app
 from services.cli.report import segments_table
 from services.cli.runtime import load_settings
-from services.transcriber.core import TranscriptError, parse_transcript
+from services.runtime.errors import PermanentError
+from services.transcriber.audio import MissingToolError
+from services.transcriber.core import TranscriptError
+from services.transcriber.main import speech_to_text
+from services.transcriber.sources import load_file
 
 
 @app.command()
 def analyze(
-    file: Annotated[Path, typer.Argument(help="A transcript file (markdown, text, VTT, SRT, JSON).")],
+    file: Annotated[
+        Path, typer.Argument(help="A transcript (markdown, text, VTT, SRT, JSON, HTML) or audio.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the DESIGN §6 JSON.")] = False,
 ) -> None:
     """Segment, classify and summarize one transcript in-process (no Redis, no store)."""
     settings = load_settings()
+    if not file.is_file():
+        raise typer.BadParameter(f"no such file: {file}")
     try:
-        transcript = parse_transcript(file.read_bytes(), name=file.name)
-    except FileNotFoundError as exc:
-        raise typer.BadParameter(f"no such file: {file}") from exc
-    except TranscriptError as exc:
+        transcript = asyncio.run(load_file(file, speech_to_text()))
+    except (TranscriptError, PermanentError, MissingToolError) as exc:
         raise typer.BadParameter(f"{file}: {exc}") from exc
     document = analyze_transcript(transcript, settings, str(file))
     if as_json:

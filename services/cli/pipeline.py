@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from pathlib import Path
 from typing import Annotated
@@ -80,7 +81,11 @@ def demo(
     NEWSDESK_DATABASE_URL are set, delivers each story to a webhook receiver on loopback,
     prints the episode's segments and the deliveries, and exits.
     """
-    raise typer.Exit(asyncio.run(_demo(load_settings(), keep_running)))
+    # The demo's receiver listens on loopback, which the SSRF guard refuses by default; and
+    # a line per handled message would bury the tables unless asked for.
+    quiet = {} if "NEWSDESK_LOG_LEVEL" in os.environ else {"log_level": "WARNING"}
+    settings = load_settings(allow_private_urls=True, **quiet)
+    raise typer.Exit(asyncio.run(_demo(settings, keep_running)))
 
 
 async def _run(settings: Settings, files: list[Path], until_idle: bool) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -12,7 +13,8 @@ from services.runtime.settings import Settings
 from services.storage.db import create_engine, migrate, sessions
 from services.storage.repository import StoryRepository
 
-console = Console()
+# Piped output keeps whole headlines on one line instead of folding at 80 columns.
+console = Console() if sys.stdout.isatty() else Console(width=160)
 
 
 def segments_table(title: str, rows: Sequence[dict[str, object]]) -> Table:

@@ -1,35 +1,46 @@
-"""Wiring for the transcriber: a Redis client for big transcripts, the source loader."""
+"""Wiring for the transcriber: transcript sources, speech-to-text, big-transcript blobs."""
 
 from __future__ import annotations
 
-import asyncio
-
+import httpx
+import structlog
 from redis.asyncio import Redis
 
 from schemas import EpisodeDiscovered
 from services.runtime.blobs import TranscriptStore
-from services.runtime.errors import PermanentError
 from services.runtime.settings import Settings
+from services.runtime.ssrf import guarded_transport
 from services.runtime.stage import Stage
-from services.transcriber.core import Transcript, TranscriptError, parse_transcript
+from services.transcriber.asr import AsrSettings, SpeechToText, build_speech_to_text
+from services.transcriber.audio import MissingToolError
+from services.transcriber.sources import SourceSettings, TranscriptSources
 from services.transcriber.worker import STAGE, build_router
 
+log = structlog.get_logger("newsdesk.transcriber")
 
-async def load_inline(e: EpisodeDiscovered) -> Transcript:
-    """A transcript that travels in the event (a local file, a text article)."""
-    if e.text is None:
-        raise PermanentError("episode has no transcript, text or audio that can be loaded")
+
+def speech_to_text() -> SpeechToText | None:
+    """The configured backend, or None (transcripts only) when its tools are missing."""
     try:
-        return await asyncio.to_thread(
-            parse_transcript, e.text.encode("utf-8"), name=e.episode.source,
-            content_type=e.text_format,
-        )  # fmt: skip
-    except TranscriptError as exc:
-        raise PermanentError(str(exc)) from exc
+        return build_speech_to_text(AsrSettings())
+    except MissingToolError as exc:
+        log.warning("speech_to_text_unavailable", reason=str(exc))
+        return None
 
 
 def build_stage(settings: Settings, redis_url: str) -> Stage:
     client = Redis.from_url(redis_url)
     store = TranscriptStore(client, settings.transcript_inline_max)
-    router = build_router(settings, load_inline, store.stash)
-    return Stage(STAGE, router, (EpisodeDiscovered,), on_stop=[client.aclose])
+    http = httpx.AsyncClient(
+        transport=guarded_transport(allow_private=settings.allow_private_urls),
+        timeout=settings.http_timeout_s,
+        headers={"user-agent": settings.fetch_user_agent},
+    )
+    sources = TranscriptSources(http, speech_to_text(), SourceSettings())
+    router = build_router(settings, sources.load, store.stash)
+
+    async def stop() -> None:
+        await http.aclose()
+        await client.aclose()
+
+    return Stage(STAGE, router, (EpisodeDiscovered,), on_stop=[stop])
