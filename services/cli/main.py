@@ -7,6 +7,7 @@ from services.cli import classify  # noqa: F401
 from services.cli import transcripts  # noqa: F401
 from services.cli import feeds  # noqa: F401
 from services.cli import segments  # noqa: F401
+from services.cli import api_cmd, deliveries, subscriptions  # noqa: F401
 from services.cli import dlq, events, replay, status, trace  # noqa: F401
 from services.cli.app import app
 

@@ -112,3 +112,22 @@ class SubscriptionSpec(BaseModel):
             "timezone": self.timezone,
             "enabled": self.enabled,
         }
+
+
+def stored_spec(row: Any) -> dict[str, Any]:
+    """A stored subscription (any object with its columns) as the fields of a spec."""
+    return {
+        "name": row.name, "channel": row.channel, "url": row.url, "secret": row.secret,
+        "rule": row.filters, "cadence": row.cadence, "digest_time": row.digest_time,
+        "timezone": row.timezone or "UTC", "enabled": row.enabled,
+    }  # fmt: skip
+
+
+def changed(row: Any, changes: dict[str, Any]) -> SubscriptionSpec:
+    """A stored subscription with some fields changed, validated as a whole again."""
+    if "name" in changes and changes["name"] != row.name:
+        raise ValueError("a subscription's name cannot change; create a new one instead")
+    fields = stored_spec(row) | changes
+    if changes.get("channel") == "slack" and "secret" not in changes:
+        fields["secret"] = None
+    return SubscriptionSpec.model_validate(fields)

@@ -158,15 +158,17 @@ class Outbox:
         async with self._sessions() as session:
             return [(d, s) for d, s in (await session.execute(query)).all()]
 
-    async def delivery(self, prefix: str) -> Delivery | None:
+    async def delivery(self, prefix: str) -> tuple[Delivery, Subscription] | None:
         """A delivery by id, or by a unique prefix of it (as the CLI shows them)."""
+        query = (
+            select(Delivery, Subscription)
+            .join(Subscription, Subscription.subscription_id == Delivery.subscription_id)
+            .where(Delivery.delivery_id.startswith(prefix, autoescape=True))
+            .limit(2)
+        )
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(Delivery).where(Delivery.delivery_id.startswith(prefix, autoescape=True))
-                .limit(2)
-            )  # fmt: skip
-            found = rows.all()
-            return found[0] if len(found) == 1 else None
+            found = (await session.execute(query)).all()
+            return (found[0][0], found[0][1]) if len(found) == 1 else None
 
     async def attempts(self, delivery_id: str) -> Sequence[DeliveryAttemptRow]:
         async with self._sessions() as session:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.expression import column
 
 from services.nlp.query import And, Node, Not, Term
-from services.storage.models import Episode, SegmentRow
+from services.storage.models import Episode, Feed, SegmentRow
 
 _FTS = table("segments_fts", column("segment_id"))
 _FTS_EXACT = table("segments_fts_exact", column("segment_id"))
@@ -148,7 +148,7 @@ def _searched(dialect: str, node: Node, query: StoryQuery) -> StoryQuery:
 
 
 class StorySearch:
-    """Reads for the API, the CLI and subscription previews."""
+    """Reads of stories, episodes and feeds for the API, the CLI and subscription previews."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -169,3 +169,41 @@ class StorySearch:
             )
             rows = await session.execute(page.limit(wanted.limit).offset(wanted.offset))
             return int(total or 0), [(s, e) for s, e in rows.all()]
+
+    async def story(self, story_id: str) -> tuple[SegmentRow, Episode] | None:
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(SegmentRow, Episode)
+                    .join(Episode, Episode.episode_id == SegmentRow.episode_id)
+                    .where(SegmentRow.segment_id == story_id)
+                )
+            ).first()
+            return None if row is None else (row[0], row[1])
+
+    async def episodes(self, *, limit: int, offset: int = 0) -> tuple[int, list[Episode]]:
+        async with self._sessions() as session:
+            total = await session.scalar(select(func.count()).select_from(Episode))
+            rows = await session.scalars(
+                select(Episode)
+                .order_by(Episode.created_at.desc(), Episode.episode_id)
+                .limit(limit)
+                .offset(offset)
+            )
+            return int(total or 0), list(rows.all())
+
+    async def episode(self, episode_id: str) -> tuple[Episode, list[SegmentRow]] | None:
+        async with self._sessions() as session:
+            episode = await session.get(Episode, episode_id)
+            if episode is None:
+                return None
+            segments = await session.scalars(
+                select(SegmentRow)
+                .where(SegmentRow.episode_id == episode_id)
+                .order_by(SegmentRow.index)
+            )
+            return episode, list(segments.all())
+
+    async def feeds(self) -> list[Feed]:
+        async with self._sessions() as session:
+            return list((await session.scalars(select(Feed).order_by(Feed.url))).all())

@@ -42,19 +42,18 @@ class SubscriptionRepository:
             return (await session.scalars(select(Subscription).order_by(Subscription.name))).all()
 
     async def update(self, ref: str, values: dict[str, Any]) -> Subscription | None:
-        """Change the given columns; the name and id stay as they are."""
+        """Change the given columns (the name and id stay). Enabling one also forgets why it
+        was disabled and its failure streak; its pending deliveries go out on the next pass."""
         changes = {k: v for k, v in values.items() if k not in ("name", "subscription_id")}
+        if changes.get("enabled"):
+            changes |= {"disabled_reason": None, "consecutive_failures": 0}
         async with self._sessions.begin() as session:
             await session.execute(update(Subscription).where(_by_ref(ref)).values(**changes))
         return await self.get(ref)
 
     async def set_enabled(self, ref: str, enabled: bool) -> Subscription | None:
-        """Pause, or resume: resuming also forgets why it was disabled and its failure streak,
-        and its pending deliveries go out on the next pass."""
-        values: dict[str, Any] = {"enabled": enabled}
-        if enabled:
-            values |= {"disabled_reason": None, "consecutive_failures": 0}
-        return await self.update(ref, values)
+        """Pause, or resume."""
+        return await self.update(ref, {"enabled": enabled})
 
     async def remove(self, ref: str) -> bool:
         """Delete it with its deliveries and their log."""
