@@ -133,6 +133,8 @@ def _mean(results: list[dict[str, Any]]) -> dict[str, float | None]:
 def _cell(value: Any) -> str:
     if value is None:
         return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.3f}"
     return str(value)
@@ -143,7 +145,9 @@ def _table(results: list[dict[str, Any]], mean: dict[str, float | None]) -> Tabl
     table = Table(title="Segmentation against gold")
     table.add_column("figure")
     for r in results:
-        table.add_column(Path(r["gold"]).name.removesuffix(".json"), justify="right")
+        table.add_column(
+            Path(r["gold"]).name.removesuffix(".json").removesuffix(".gold"), justify="right"
+        )
     if len(results) > 1:
         table.add_column("mean", justify="right")
     counts = {
@@ -162,7 +166,10 @@ def _table(results: list[dict[str, Any]], mean: dict[str, float | None]) -> Tabl
 
 @eval_app.command("segments")
 def eval_segments(
-    gold: Annotated[list[Path], typer.Argument(help="Gold files (DESIGN §7), one per transcript.")],
+    gold: Annotated[
+        list[Path],
+        typer.Argument(metavar="GOLD", help="Gold files (DESIGN §7), one per transcript."),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     embeddings: Annotated[
         bool | None,
