@@ -76,7 +76,7 @@ async def test_sample_flows_through_every_worker_and_each_story_is_posted_once(
     assert kinds["ad"] == 2
     stories = {r.segment_id for r in rows if r.kind == "story"}
     assert all(r.headline and r.section for r in rows if r.kind == "story")
-    posted = [r.json()["story_id"] for r in receiver.snapshot()]
+    posted = [r.json()["data"]["story_id"] for r in receiver.snapshot()]
     assert sorted(posted) == sorted(stories)  # exactly one POST per story
 
 
@@ -97,5 +97,5 @@ async def test_entry_left_by_a_crashed_transcriber_is_finished_with_nothing_lost
     rows = await stored(settings, event.episode.episode_id)
     assert_tiled(rows)
     stories = [r.segment_id for r in rows if r.kind == "story"]
-    posted = [r.json()["story_id"] for r in receiver.snapshot()]
+    posted = [r.json()["data"]["story_id"] for r in receiver.snapshot()]
     assert sorted(posted) == sorted(stories)
