@@ -36,6 +36,7 @@ class Ranking(BaseModel):
     name_weight: float = 0.25
     number_weight: float = 0.25
     personal_weight: float = 0.3
+    anaphora_weight: float = 0.3
     redundancy: float = 0.7
 
 
@@ -50,6 +51,8 @@ class SummarizerConfig(BaseModel):
     interjections: list[str] = Field(default_factory=list)
     determiners: list[str] = Field(default_factory=list)
     cues: list[str] = Field(default_factory=list)
+    frames: list[str] = Field(default_factory=list)
+    anaphora: list[str] = Field(default_factory=list)
     openers: list[str] = Field(default_factory=list)
     attributions: list[str] = Field(default_factory=list)
     calendar_words: list[str] = Field(default_factory=list)
@@ -78,6 +81,14 @@ class SummarizerConfig(BaseModel):
     @cached_property
     def cue_re(self) -> re.Pattern[str]:
         return re.compile("|".join(f"(?:{c})" for c in self.cues) or "(?!)", re.IGNORECASE)
+
+    @cached_property
+    def frame_re(self) -> re.Pattern[str]:
+        return re.compile("|".join(f"(?:{c})" for c in self.frames) or "(?!)", re.IGNORECASE)
+
+    @cached_property
+    def anaphora_set(self) -> frozenset[str]:
+        return frozenset(w.lower() for w in self.anaphora)
 
     @cached_property
     def opener_re(self) -> re.Pattern[str]:

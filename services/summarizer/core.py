@@ -20,6 +20,7 @@ from services.summarizer.spoken import (
     has_name,
     is_announcement,
     is_personal,
+    opens_with_pronoun,
     strip_cues,
 )
 from services.summarizer.text import (
@@ -119,6 +120,8 @@ class _Story:
         sim, scores = self._rank()
         # News puts its lead first: the headline's sentence opens the summary when it fits.
         lead_first = [] if headline.index is None else [headline.index]
+        if headline.index is not None:
+            self._name_subject(headline.index, headline.clip)
         chosen = self._select(
             sim, scores, limits.summary_max_sentences, limits.summary_max_chars, seed=lead_first
         )
@@ -155,14 +158,33 @@ class _Story:
         named = ranking.name_weight * self.names.in_text(raw, tokens)
         counted = ranking.number_weight * bool(numbers(raw))
         personal = ranking.personal_weight * bool(_PERSONAL.intersection(tokens))
-        return prior + named + counted - personal
+        dangling = ranking.anaphora_weight * self._points_back(tokens)
+        return prior + named + counted - personal - dangling
+
+    def _points_back(self, tokens: list[str]) -> bool:
+        """Opens on a pronoun ("He was granted …", "So this is …") whose referent came before."""
+        opening = [
+            w
+            for w in tokens[:3]
+            if w not in self.config.stopword_set or w in self.config.anaphora_set
+        ]
+        return bool(opening) and opening[0] in self.config.anaphora_set
+
+    def _name_subject(self, index: int, headline: Clip) -> None:
+        """Give the summary's lead the subject the headline gave its pronoun ("They" → "Acme")."""
+        start = self.sentences[index].start
+        named = tuple(part for part in headline.parts if part[1] <= start)
+        pronoun = opens_with_pronoun(self._clip(index), self.config)
+        if named and pronoun:
+            rest = self._clip(index).drop([(0, pronoun)])
+            self.clips[index] = Clip(self.segment.text, named + rest.parts)
 
     def _clip(self, index: int) -> Clip:
         if index not in self.clips:
             sentence = self.sentences[index]
             clip = clean(Clip.of(self.segment.text, sentence.start, sentence.end), self.config)
             if index < self.config.limits.lead_window:
-                clip = strip_cues(clip, self.config, lead_ins=False)
+                clip = strip_cues(clip, self.config, headline=False)
             self.clips[index] = clip
         return self.clips[index]
 

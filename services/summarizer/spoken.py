@@ -52,8 +52,9 @@ def _drop_matches(clip: Clip, pattern: re.Pattern[str]) -> Clip:
     return clip.drop(ranges) if ranges else clip
 
 
-def strip_cues(clip: Clip, config: SummarizerConfig, *, lead_ins: bool = True) -> Clip:
-    """Remove what opens a lead sentence before the news: cues, then short lead-in clauses."""
+def strip_cues(clip: Clip, config: SummarizerConfig, *, headline: bool = True) -> Clip:
+    """Remove what opens a lead sentence before the news: cues; for a headline, also the
+    host's frame ("there's a report that") and short lead-in clauses ("On Monday,")."""
     opener = config.opener_re.search(clip.plain)
     if opener and len(words(clip.plain[opener.end() :])) >= _MIN_REST_WORDS:
         clip = clip.drop([(0, opener.end())])
@@ -61,10 +62,12 @@ def strip_cues(clip: Clip, config: SummarizerConfig, *, lead_ins: bool = True) -
     for _ in range(_MAX_PASSES):
         plain = clip.plain
         match = config.cue_re.match(plain) or config.interjection_re.match(plain)
+        if headline and not (match and match.end()):
+            match = config.frame_re.match(plain)
         if match and match.end() > 0:
             clip, after_clause = clip.drop([(0, match.end())]), match.group(0).rstrip()[-1:] == ","
             continue
-        cut = _lead_in_clause(plain, config, continuation=after_clause) if lead_ins else None
+        cut = _lead_in_clause(plain, config, continuation=after_clause) if headline else None
         if cut is None:
             break
         clip, after_clause = clip.drop([(0, cut)]), True
