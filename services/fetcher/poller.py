@@ -118,13 +118,14 @@ class Poller:
         request: FeedPollRequested,
     ) -> EpisodeDiscovered:
         # Each episode starts its own trace; the poll that found it is its cause.
-        envelope = {"causation_id": request.event_id, "producer": PRODUCER}
+        envelope: dict[str, Any] = {"causation_id": request.event_id, "producer": PRODUCER}
+        envelope["replay"] = request.replay
         return episode_discovered(
             candidate,
             podcast=feed.name or parsed.title or feed.title or "",
             feed_id=feed.feed_id,
             taxonomy=feed.taxonomy,
-            envelope=envelope | {"replay": request.replay},
+            envelope=envelope,
         )
 
     async def _succeeded(

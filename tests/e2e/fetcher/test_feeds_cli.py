@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,15 +12,18 @@ from typer.testing import CliRunner
 
 from services.cli import feeds  # noqa: F401  (registers the commands)
 from services.cli.app import app
+from services.runtime.logging import configure_logging
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def newsdesk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def newsdesk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("NEWSDESK_DATABASE_URL", raising=False)
-    return CliRunner()
+    yield CliRunner()
+    # Commands bind logging to the runner's stderr, which is closed once it returns.
+    configure_logging()
 
 
 def plain(output: str) -> str:
