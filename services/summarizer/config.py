@@ -71,7 +71,10 @@ class SummarizerConfig(BaseModel):
         guards = "".join(rf"(?<!\b{re.escape(d)} )" for d in self.determiners)
         # "has, you know, ruled": a filler set off by commas takes both with it.
         fillers = _alternation(self.fillers)
-        return re.compile(rf"(?:,\s*)?{guards}\b(?:{fillers})\b,?", re.IGNORECASE)
+        # The lookahead first: most positions fail it at once, before the guards are tried.
+        return re.compile(
+            rf"(?:,\s*)?\b(?=(?:{fillers})\b){guards}(?:{fillers})\b,?", re.IGNORECASE
+        )
 
     @cached_property
     def interjection_re(self) -> re.Pattern[str]:
