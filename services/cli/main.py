@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.cli import analyze, browse, health, pipeline, schemas_cmd  # noqa: F401
 from services.cli import classify  # noqa: F401
+from services.cli import summaries  # noqa: F401
 from services.cli import transcripts  # noqa: F401
 from services.cli import feeds  # noqa: F401
 from services.cli import segments  # noqa: F401
