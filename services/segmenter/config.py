@@ -57,6 +57,7 @@ class SegmenterConfig(BaseModel):
     conversational_ratio: float = 0.25
     story_sentences_scripted: int = 9
     story_sentences_conversational: int = 40
+    pseudo_sentence_words: int = 80
     depth_cutoff: float = 0.5
     strict_depth: float = 0.7
     lead_weight: float = 0.08

@@ -90,8 +90,9 @@ def plan(
         for a, b in zip(bounds, [*bounds[1:], n], strict=True)
         if a not in special and b > opening
     ]
-    # Where spoken transitions carry a chatty show, topic shifts only get a cheap second look.
-    vectors = lexical_vectors if talks else vectorize
+    # Embeddings pay off on scripted bulletins; in chatty shows, which run an hour, topic
+    # shifts get a cheap word-overlap look: embedding all of that talk would cost seconds.
+    vectors = lexical_vectors if is_chatty(marks, config) else vectorize
     found = topic_starts(units, marks, spans, config, vectors, cued=talks)
     return _pieces(sorted({*bounds, *found}), n, special, marks, config)
 

@@ -43,24 +43,54 @@ def topic_starts(
         wanted = [(a, b) for a, b in spans if b - a >= 2 * config.min_story_sentences]
     if not wanted:
         return set()
-    block = int(np.clip(round(typical * config.block_ratio), 2, config.max_block))
-    min_gap = max(config.min_story_sentences, round(typical / 3))
-    rows = [i for a, b in wanted for i in range(a, b)]
-    vectors = vectorize([units[i].text for i in rows])
+    # Chatty talk is compared in pseudo-sentences of some words (TextTiling's token
+    # sequences): single replies ("Yeah.", "Right.") carry no topic.
+    pack = config.pseudo_sentence_words if not cued and is_chatty(marks, config) else 0
+    rows = [_rows(units, a, b, pack) for a, b in wanted]
+    vectors = vectorize(
+        [
+            text
+            for (_, b), firsts in zip(wanted, rows, strict=True)
+            for text in _row_texts(units, firsts, b)
+        ]
+    )
     starts: set[int] = set()
     offset = 0
-    for a, b in wanted:
-        stretch = vectors[offset : offset + b - a]
-        offset += b - a
-        scores = _gap_scores(units, marks, a, stretch, block, config)
+    for (a, b), firsts in zip(wanted, rows, strict=True):
+        stretch = vectors[offset : offset + len(firsts)]
+        offset += len(firsts)
+        per_row = (b - a) / len(firsts)
+        block = int(np.clip(round(typical * config.block_ratio / per_row), 2, config.max_block))
+        min_gap = max(round(max(config.min_story_sentences, typical / 3) / per_row), 1)
+        scores = _gap_scores(units, marks, firsts, stretch, block, config)
         if cued:
             limit = max(round((b - a) / typical) - 1, 1)
             picked = pick_gaps(scores, threshold=config.strict_depth, min_gap=min_gap, limit=limit)
         else:
             bar = _relative_bar(scores, config.depth_cutoff)
             picked = pick_gaps(scores, threshold=bar, min_gap=min_gap)
-        starts.update(a + row for row in _refine(picked, units, marks, a, stretch, config))
+        if not pack:
+            picked = _refine(picked, units, marks, a, stretch, config)
+        starts.update(firsts[row] for row in picked)
     return starts
+
+
+def _row_texts(units: Sequence[Unit], firsts: Sequence[int], end: int) -> list[str]:
+    ends = [*firsts[1:], end]
+    return [" ".join(u.text for u in units[a:b]) for a, b in zip(firsts, ends, strict=True)]
+
+
+def _rows(units: Sequence[Unit], first: int, end: int, words: int) -> list[int]:
+    """First sentence of each row compared: every sentence, or packs of at least `words`."""
+    if words <= 0:
+        return list(range(first, end))
+    rows, count = [first], 0
+    for i in range(first, end - 1):
+        count += len(units[i].text.split())
+        if count >= words:
+            rows.append(i + 1)
+            count = 0
+    return rows
 
 
 def _refine(
@@ -105,15 +135,18 @@ def expected_story(marks: Sequence[Marks], config: SegmenterConfig) -> float:
 def _gap_scores(
     units: Sequence[Unit],
     marks: Sequence[Marks],
-    first: int,
+    firsts: Sequence[int],
     vectors: Vectors,
     block: int,
     config: SegmenterConfig,
 ) -> Scores:
-    end = first + len(vectors)
-    weights = [min(len(units[i].text.split()), 25) + 1.0 for i in range(first, end)]
+    ends = [*firsts[1:], firsts[-1] + 1]
+    weights = [
+        min(sum(len(u.text.split()) for u in units[a:b]), 25) + 1.0
+        for a, b in zip(firsts, ends, strict=True)
+    ]
     depth = depth_scores(gap_similarity(vectors, weights, block), reach=2 * block)
-    lead = np.array([lead_score(units, marks, i, config) for i in range(first + 1, end)])
+    lead = np.array([lead_score(units, marks, i, config) for i in firsts[1:]])
     scores: Scores = depth + config.lead_weight * lead
     return scores
 
