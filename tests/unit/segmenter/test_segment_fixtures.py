@@ -20,7 +20,7 @@ from .conftest import GOLD, ROOT
 
 
 def _run(
-    gold_name: str, config: SegmenterConfig, taxonomy: Taxonomy, **kwargs: object
+    gold_name: str, config: SegmenterConfig, taxonomy: Taxonomy | None, **kwargs: object
 ) -> tuple[list[Segment], Scores]:
     gold = load_gold(GOLD / gold_name)
     transcript = parse_transcript((ROOT / gold.transcript).read_bytes(), name=gold.transcript)
@@ -123,3 +123,12 @@ def test_sections_need_a_taxonomy(config: SegmenterConfig) -> None:
 
 def test_root_and_gold_paths_exist() -> None:
     assert all((ROOT / load_gold(p).transcript).exists() for p in Path(GOLD).glob("*.gold.json"))
+
+
+def test_a_chatty_show_without_transitions_still_splits_roughly(
+    config: SegmenterConfig, taxonomy: Taxonomy
+) -> None:
+    silent = config.cues.model_copy(update={"story_start": [], "story_phrase": []})
+    _, scores = _run("sample.gold.json", config.model_copy(update={"cues": silent}), None)
+    assert 10 <= scores.stories_found <= 40
+    assert scores.pk <= 0.45
