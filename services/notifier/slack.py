@@ -58,9 +58,18 @@ def context_line(story: Story) -> str:
     return " · ".join(parts)
 
 
+def _line(text: Any) -> str:
+    return " ".join(str(text or "").split())
+
+
+def _headline(story: Story) -> str:
+    # Slack refuses blocks with empty text.
+    return _line(story.get("headline")) or "New story"
+
+
 def _summary(story: Story) -> str:
-    points = [f"• {p}" for p in story.get("key_points") or []]
-    return "\n".join([story.get("summary") or "", *points]).strip() or (story.get("headline") or "")
+    points = [f"• {_line(p)}" for p in story.get("key_points") or [] if _line(p)]
+    return "\n".join([str(story.get("summary") or "").strip(), *points]).strip() or _headline(story)
 
 
 def _text(kind: str, text: str) -> dict[str, Any]:
@@ -68,12 +77,13 @@ def _text(kind: str, text: str) -> dict[str, Any]:
 
 
 def _header(text: str) -> dict[str, Any]:
-    return {"type": "header", "text": _text("plain_text", fit(text, HEADER_MAX, mrkdwn=False))}
+    plain = fit(_line(text) or "newsdesk", HEADER_MAX, mrkdwn=False)
+    return {"type": "header", "text": _text("plain_text", plain)}
 
 
 def story_message(story: Story) -> dict[str, Any]:
     """One story: a header with the headline, a section with the summary, a context line."""
-    headline = story.get("headline") or "New story"
+    headline = _headline(story)
     return {
         "text": fit(headline, FALLBACK_MAX, mrkdwn=False),
         "blocks": [
@@ -90,7 +100,7 @@ def digest_message(stories: Sequence[Story], title: str) -> dict[str, Any]:
         raise ValueError(f"a digest message holds at most {DIGEST_STORIES_MAX} stories")
     blocks: list[dict[str, Any]] = [_header(title)]
     for story in stories:
-        head = f"*{fit(story.get('headline') or 'New story', HEADER_MAX)}*"
+        head = f"*{fit(_headline(story), HEADER_MAX)}*"
         body = f"{head}\n{fit(_summary(story), SECTION_MAX - len(head) - 1)}"
         blocks += [
             {"type": "section", "text": _text("mrkdwn", body)},
