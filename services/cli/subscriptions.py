@@ -144,6 +144,9 @@ def subscribe(
     min_score: Annotated[
         float | None, typer.Option(help="Minimum section/topic score, 0-1.")
     ] = None,
+    min_mentions: Annotated[
+        int, typer.Option(min=1, help="An entity counts when mentioned at least this often.")
+    ] = 1,
     digest: Annotated[
         str | None, typer.Option(help="Send a daily digest at HH:MM instead.")
     ] = None,
@@ -159,7 +162,8 @@ def subscribe(
     if (slack is None) == (webhook is None):
         raise typer.BadParameter("give exactly one of --slack URL or --webhook URL")
     rule = {"sections": section, "topics": topic, "entities": entity, "keywords": keyword,
-            "fuzzy": fuzzy, "podcasts": podcast, "min_score": min_score}  # fmt: skip
+            "fuzzy": fuzzy, "podcasts": podcast, "min_score": min_score,
+            "min_mentions": min_mentions if min_mentions > 1 else None}  # fmt: skip
     fields = {
         "channel": "slack" if slack else "webhook", "url": slack or webhook, "secret": secret,
         "rule": {k: v for k, v in rule.items() if v}, "enabled": not paused,
