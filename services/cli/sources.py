@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from faststream.redis import RedisBroker
 
 from schemas import EpisodeDiscovered, EpisodeInfo
 from schemas.ids import episode_id_for_text
+from services.runtime.broker import publishing_broker
 from services.runtime.settings import Settings
 from services.transcriber.core import TranscriptError, decode_text
 
@@ -30,6 +30,6 @@ def discovered_from_file(path: Path) -> EpisodeDiscovered:
 async def publish_events(
     redis_url: str, settings: Settings, events: list[EpisodeDiscovered]
 ) -> None:
-    async with RedisBroker(redis_url, logger=None) as broker:
+    async with publishing_broker(redis_url) as broker:
         for event in events:
             await broker.publish(event, stream=type(event).stream, maxlen=settings.stream_maxlen)

@@ -82,7 +82,8 @@ class MiniLMEmbedder:
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-9, None)).astype(np.float32)
+        normalised: Vectors = (pooled / np.clip(norms, 1e-9, None)).astype(np.float32)
+        return normalised
 
 
 _shared: MiniLMEmbedder | None = None

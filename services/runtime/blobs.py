@@ -23,11 +23,13 @@ async def put_blob(client: Redis, text: str) -> TranscriptBlob:
 
 async def get_blob(client: Redis, blob: TranscriptBlob) -> str:
     data = await client.get(PREFIX + blob.sha256)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
     if data is None:
         raise PermanentError(f"transcript blob {blob.sha256} has expired or was never stored")
     if hashlib.sha256(data).hexdigest() != blob.sha256:
         raise PermanentError(f"transcript blob {blob.sha256} is corrupt")
-    return bytes(data).decode("utf-8")
+    return data.decode("utf-8")
 
 
 class TranscriptStore:

@@ -25,7 +25,7 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     # FastStream logs every message through stdlib logging; our middleware logs instead.
@@ -33,5 +33,6 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     logging.getLogger("faststream").setLevel(logging.WARNING)
 
 
-def get_logger(name: str) -> Any:
-    return structlog.get_logger(name)
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    # Looked up per call: a test runner (or a daemon) may swap sys.stderr after set-up.
+    return structlog.PrintLogger(sys.stderr)

@@ -43,7 +43,7 @@ DeadLetterSink = Callable[[DeadLettered], Awaitable[None]]
 
 def backoff_delay(attempt: int, settings: Settings, retry_after: float | None = None) -> float:
     """Capped exponential backoff; a server's Retry-After wins when it is within the cap."""
-    delay = min(settings.retry_max_s, settings.retry_base_s * 2 ** (attempt - 1))
+    delay = min(settings.retry_max_s, settings.retry_base_s * 2.0 ** (attempt - 1))
     if retry_after is not None:
         delay = min(settings.retry_max_s, max(delay, retry_after))
     return delay

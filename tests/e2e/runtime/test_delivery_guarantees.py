@@ -8,11 +8,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from faststream.redis import RedisBroker, RedisRouter
+from faststream.redis import RedisRouter
 from redis.asyncio import Redis
 
 from schemas import DeadLettered, EpisodeDiscovered, EpisodeInfo, TranscriptReady
-from services.runtime.broker import consume, publisher_for
+from services.runtime.broker import consume, publisher_for, publishing_broker
 from services.runtime.errors import PermanentError, TransientError
 from services.runtime.host import StageHost
 from services.runtime.settings import Settings
@@ -41,7 +41,7 @@ def episode(n: int, text: str = "ok") -> EpisodeDiscovered:
 
 
 async def publish(url: str, *messages: Any) -> None:
-    async with RedisBroker(url, logger=None) as broker:
+    async with publishing_broker(url) as broker:
         for message in messages:
             await broker.publish(message, stream=EpisodeDiscovered.stream)
 
