@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -163,13 +165,19 @@ class Dispatcher:
             await asyncio.sleep(interval_s)
 
 
+@functools.lru_cache(maxsize=1024)
+def _rule(filters: str) -> Rule:
+    # Every story is checked against every subscription: parse each rule once.
+    return Rule.model_validate_json(filters)
+
+
 def matching(subscriptions: Sequence[Subscription], story: Story) -> list[Subscription]:
     """The subscriptions whose rule the story satisfies; a rule that no longer parses is
     skipped (and logged) rather than failing the story for every other subscription."""
     out = []
     for subscription in subscriptions:
         try:
-            rule = Rule.model_validate(subscription.filters)
+            rule = _rule(json.dumps(subscription.filters, sort_keys=True))
         except ValidationError as exc:
             log.error("subscription_rule_invalid", subscription=subscription.name, error=str(exc))
             continue
