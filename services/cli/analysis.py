@@ -41,8 +41,9 @@ def analyze_transcript(transcript: Transcript, settings: Settings, source: str) 
                 "end_s": seg.end_s,
                 "section": labels.section if labels else None,
                 "topics": [t.model_dump() for t in labels.topics] if labels else [],
-                "entities": [{"name": e.name, "type": e.type, "mentions": e.mentions}
-                             for e in entities],  # fmt: skip
+                "entities": [
+                    {"name": e.name, "type": e.type, "mentions": e.mentions} for e in entities
+                ],
                 "headline": summary.headline,
                 "summary": summary.summary,
                 "key_points": list(summary.key_points),

@@ -35,16 +35,32 @@ async def _repository_call(fetch: Any) -> Any:
 
 
 def _episode_json(e: Episode) -> dict[str, Any]:
-    return {"episode_id": e.episode_id, "title": e.title, "podcast": e.podcast,
-            "published": e.published.isoformat() if e.published else None, "source": e.source,
-            "segments": e.segment_count, "feed_id": e.feed_id}  # fmt: skip
+    return {
+        "episode_id": e.episode_id,
+        "title": e.title,
+        "podcast": e.podcast,
+        "published": e.published.isoformat() if e.published else None,
+        "source": e.source,
+        "segments": e.segment_count,
+        "feed_id": e.feed_id,
+    }
 
 
 def _story_json(s: SegmentRow) -> dict[str, Any]:
-    return {"story_id": s.segment_id, "episode_id": s.episode_id, "index": s.index,
-            "kind": s.kind, "section": s.section, "headline": s.headline, "summary": s.summary,
-            "entities": s.entities, "start_line": s.start_line, "end_line": s.end_line,
-            "start_s": s.start_s, "end_s": s.end_s}  # fmt: skip
+    return {
+        "story_id": s.segment_id,
+        "episode_id": s.episode_id,
+        "index": s.index,
+        "kind": s.kind,
+        "section": s.section,
+        "headline": s.headline,
+        "summary": s.summary,
+        "entities": s.entities,
+        "start_line": s.start_line,
+        "end_line": s.end_line,
+        "start_s": s.start_s,
+        "end_s": s.end_s,
+    }
 
 
 @episodes_app.command("list")
@@ -61,8 +77,9 @@ def list_episodes(
     for column in ("episode", "podcast", "title", "published", "segments"):
         table.add_column(column, overflow="fold")
     for e in rows:
-        table.add_row(e.episode_id, e.podcast, e.title, str(e.published or ""),
-                      str(e.segment_count or ""))  # fmt: skip
+        table.add_row(
+            e.episode_id, e.podcast, e.title, str(e.published or ""), str(e.segment_count or "")
+        )
     console.print(table)
 
 

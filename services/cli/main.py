@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from services.cli import analyze, browse, health, pipeline, schemas_cmd  # noqa: F401
-from services.cli import classify  # noqa: F401
-from services.cli import summaries  # noqa: F401
-from services.cli import transcripts  # noqa: F401
-from services.cli import feeds  # noqa: F401
-from services.cli import segments  # noqa: F401
-from services.cli import api_cmd, deliveries, subscriptions  # noqa: F401
-from services.cli import dlq, events, replay, status, trace  # noqa: F401
+from services.cli import (  # noqa: F401  # noqa: F401  # noqa: F401
+    analyze,
+    api_cmd,
+    browse,
+    classify,
+    deliveries,
+    dlq,
+    events,
+    feeds,
+    health,
+    pipeline,
+    replay,
+    schemas_cmd,
+    segments,
+    status,
+    subscriptions,
+    summaries,
+    trace,
+    transcripts,
+)
 from services.cli.app import app
 
 

@@ -54,16 +54,18 @@ async def _demo(settings: Settings, keep_running: bool) -> int:
         # A named subscription: a second demo finds its deliveries done and sends nothing.
         await Outbox(sessions(engine)).upsert_webhook("demo-receiver", receiver.url)
         await engine.dispose()
-        async with redis_for(settings) as url:
-            async with StageHost(build_stages(settings, url), settings, url) as host:
-                event = discovered_from_file(SAMPLE)
-                await publish_events(url, settings, [event])
-                await _drain(host, url)
-                await report.print_episode(settings, event.episode.episode_id)
-                report.print_received(receiver.snapshot())
-                if keep_running:
-                    console.print(f"[bold]running[/]: Redis at {url}; Ctrl-C to stop")
-                    await _until_stopped()
+        async with (
+            redis_for(settings) as url,
+            StageHost(build_stages(settings, url), settings, url) as host,
+        ):
+            event = discovered_from_file(SAMPLE)
+            await publish_events(url, settings, [event])
+            await _drain(host, url)
+            await report.print_episode(settings, event.episode.episode_id)
+            report.print_received(receiver.snapshot())
+            if keep_running:
+                console.print(f"[bold]running[/]: Redis at {url}; Ctrl-C to stop")
+                await _until_stopped()
     finally:
         receiver.stop()
     return 0
@@ -90,13 +92,15 @@ def demo(
 
 async def _run(settings: Settings, files: list[Path], until_idle: bool) -> int:
     events = [discovered_from_file(f) for f in files]
-    async with redis_for(settings) as url:
-        async with StageHost(build_stages(settings, url), settings, url) as host:
-            await publish_events(url, settings, events)
-            if until_idle:
-                await _drain(host, url)
-            else:
-                await _until_stopped()
+    async with (
+        redis_for(settings) as url,
+        StageHost(build_stages(settings, url), settings, url) as host,
+    ):
+        await publish_events(url, settings, events)
+        if until_idle:
+            await _drain(host, url)
+        else:
+            await _until_stopped()
     for event in events:
         await report.print_episode(settings, event.episode.episode_id)
     return 0
@@ -126,9 +130,11 @@ def ingest(files: Annotated[list[Path], typer.Argument(help="Transcript files to
 
 
 async def _worker(settings: Settings, names: list[str]) -> int:
-    async with redis_for(settings) as url:
-        async with StageHost(build_stages(settings, url, names), settings, url):
-            await _until_stopped()
+    async with (
+        redis_for(settings) as url,
+        StageHost(build_stages(settings, url, names), settings, url),
+    ):
+        await _until_stopped()
     return 0
 
 

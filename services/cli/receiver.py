@@ -45,7 +45,9 @@ class WebhookReceiver:
                 if status < 300:
                     with receiver._lock:
                         receiver.received.append(
-                            Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                            Received(
+                                self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                            )
                         )
                 self.send_response(status)
                 self.send_header("content-length", "2")

@@ -42,8 +42,13 @@ async def print_episode(settings: Settings, episode_id: str) -> None:
     stories = sum(1 for r in rows if r.kind == "story")
     ads = sum(1 for r in rows if r.kind == "ad")
     title = f"episode {episode_id}: {len(rows)} segments, {stories} stories, {ads} ads"
-    data = [{c: getattr(r, c) for c in ("index", "kind", "start_line", "end_line", "section",
-                                           "headline")} for r in rows]  # fmt: skip
+    data = [
+        {
+            c: getattr(r, c)
+            for c in ("index", "kind", "start_line", "end_line", "section", "headline")
+        }
+        for r in rows
+    ]
     console.print(segments_table(title, data))
 
 
@@ -53,6 +58,9 @@ def print_received(received: Sequence[Received]) -> None:
         table.add_column(column, overflow="fold")
     for item in received:
         body = item.json().get("data") or {}
-        table.add_row(item.headers.get("webhook-id", ""), str(body.get("section") or ""),
-                      str(body.get("headline") or ""))  # fmt: skip
+        table.add_row(
+            item.headers.get("webhook-id", ""),
+            str(body.get("section") or ""),
+            str(body.get("headline") or ""),
+        )
     console.print(table)

@@ -16,7 +16,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "seeds" / "000_3ec279d0775a14a8.t
 
 
 def discovered_from_file(path: Path) -> EpisodeDiscovered:
-    """A local transcript as an episode; its id comes from its content, so re-ingesting is a no-op."""
+    """A local transcript as an episode; its id comes from its content (re-ingesting is a no-op)."""
     try:
         text = decode_text(path.read_bytes())
     except FileNotFoundError as exc:

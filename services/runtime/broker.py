@@ -28,9 +28,7 @@ def build_broker(settings: Settings, url: str, *, stage: str = "newsdesk") -> Re
     broker = RedisBroker(url, logger=NO_ACCESS_LOG, graceful_timeout=15.0)
 
     async def dead_letter(letter: DeadLettered) -> None:
-        await broker.publish(
-            letter, stream=DeadLettered.stream, maxlen=settings.stream_maxlen
-        )
+        await broker.publish(letter, stream=DeadLettered.stream, maxlen=settings.stream_maxlen)
 
     broker.add_middleware(build_error_middleware(stage, settings, dead_letter))
     return broker

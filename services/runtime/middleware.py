@@ -169,7 +169,12 @@ def build_error_middleware(
             )
             await dead_letter(letter)
             await msg.ack()
-            log.error("message_dead_lettered", outcome="dead_letter", error_type=error_type,
-                      reason=reason[:300], deliveries=deliveries)  # fmt: skip
+            log.error(
+                "message_dead_lettered",
+                outcome="dead_letter",
+                error_type=error_type,
+                reason=reason[:300],
+                deliveries=deliveries,
+            )
 
     return StageMiddleware

@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     retry_attempts: int = Field(default=4, description="Retries of a transient error in place.")
     retry_base_s: float = 0.5
     retry_max_s: float = 8.0
-    stream_maxlen: int = Field(default=100_000, description="Approximate cap per stream (MAXLEN ~).")
+    stream_maxlen: int = Field(
+        default=100_000, description="Approximate cap per stream (MAXLEN ~)."
+    )
     stream_retention: dict[str, str] = Field(
         default_factory=dict,
         description="Per stream (full or short name): `maxlen:N` or `minid:AGE` such as `7d`, "

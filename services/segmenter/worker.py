@@ -29,6 +29,8 @@ def build_router(settings: Settings, segment: SegmentFn, text_of: TextOf) -> Red
         # CPU-bound: keep the event loop (and the other stages in this process) responsive.
         segments = await asyncio.to_thread(segment, e.episode, text, e.first_line, e.cues)
         for seg in segments:
-            await publish.publish(SegmentDetected(episode=e.episode, segment=seg, **e.caused(STAGE)))
+            await publish.publish(
+                SegmentDetected(episode=e.episode, segment=seg, **e.caused(STAGE))
+            )
 
     return router

@@ -19,5 +19,3 @@ async def in_memory(
     broker.include_router(router)
     async with TestRedisBroker(broker) as test_broker:
         yield test_broker
-
-

@@ -20,14 +20,23 @@ def segment(index: int, kind: SegmentKind = "story", count: int = 3) -> Segment:
     start = index * 100
     return Segment(
         segment_id=segment_id(EPISODE.episode_id, index, start, start + 100),
-        index=index, count=count, kind=kind, start_line=index * 10 + 1,
-        end_line=index * 10 + 10, start_char=start, end_char=start + 100,
+        index=index,
+        count=count,
+        kind=kind,
+        start_line=index * 10 + 1,
+        end_line=index * 10 + 10,
+        start_char=start,
+        end_char=start + 100,
         text=f"Story {index} text about Anthropic.",
-    )  # fmt: skip
+    )
 
 
-def summarized(index: int, kind: SegmentKind = "story", section: str | None = "policy-and-safety",
-               entity: str = "Anthropic") -> StorySummarized:  # fmt: skip
+def summarized(
+    index: int,
+    kind: SegmentKind = "story",
+    section: str | None = "policy-and-safety",
+    entity: str = "Anthropic",
+) -> StorySummarized:
     return StorySummarized(
         episode=EPISODE,
         segment=segment(index, kind),

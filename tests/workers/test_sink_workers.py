@@ -10,8 +10,8 @@ import pytest
 from schemas import StorySummarized
 from services.cli.receiver import WebhookReceiver
 from services.notifier.channels import Sender
+from services.notifier.dispatch import Dispatcher
 from services.notifier.policy import RetryPolicy
-from services.notifier.worker import Dispatcher
 from services.notifier.worker import build_router as notifier_router
 from services.runtime.settings import Settings
 from services.storage.db import create_engine, migrate, sessions

@@ -26,7 +26,9 @@ from tests.workers.events import EPISODE, segment
 
 
 async def test_segmenter_emits_one_event_per_segment_in_order(settings: Settings) -> None:
-    def split(episode: EpisodeInfo, text: str, first_line: int, cues: Sequence[Cue]) -> list[Segment]:
+    def split(
+        episode: EpisodeInfo, text: str, first_line: int, cues: Sequence[Cue]
+    ) -> list[Segment]:
         assert (text, first_line) == ("body", 8)
         return [segment(0, "intro"), segment(1), segment(2, "outro")]
 
@@ -44,8 +46,11 @@ async def test_segmenter_emits_one_event_per_segment_in_order(settings: Settings
         cause = TranscriptReady(episode=EPISODE, text="body", first_line=8)
         await broker.publish(cause, stream=TranscriptReady.stream)
 
-    assert [(e.segment.index, e.segment.kind) for e in seen] == [(0, "intro"), (1, "story"),
-                                                                  (2, "outro")]  # fmt: skip
+    assert [(e.segment.index, e.segment.kind) for e in seen] == [
+        (0, "intro"),
+        (1, "story"),
+        (2, "outro"),
+    ]
     assert {e.correlation_id for e in seen} == {cause.correlation_id}
 
 
@@ -65,12 +70,15 @@ async def test_classifier_labels_stories_and_passes_other_kinds(settings: Settin
 
     async with in_memory(settings, router) as broker:
         for seg in (segment(0, "ad"), segment(1)):
-            await broker.publish(SegmentDetected(episode=EPISODE, segment=seg),
-                                 stream=SegmentDetected.stream)  # fmt: skip
+            await broker.publish(
+                SegmentDetected(episode=EPISODE, segment=seg), stream=SegmentDetected.stream
+            )
 
     assert calls == [1]  # no work spent on the ad
     assert [(e.segment.kind, e.classification.section) for e in seen] == [
-        ("ad", None), ("story", "tools-and-apps")]  # fmt: skip
+        ("ad", None),
+        ("story", "tools-and-apps"),
+    ]
 
 
 async def test_summarizer_attaches_a_summary(settings: Settings) -> None:

@@ -18,8 +18,14 @@ async def _stash(text: str) -> dict[str, object]:
 
 async def test_transcript_ready_carries_text_times_and_header_fields(settings: Settings) -> None:
     async def load(e: EpisodeDiscovered) -> Transcript:
-        return Transcript(text="Hello.\nWorld.", first_line=8, podcast="Show",
-                          title="Ep 1", published=date(2026, 5, 3), format="markdown")  # fmt: skip
+        return Transcript(
+            text="Hello.\nWorld.",
+            first_line=8,
+            podcast="Show",
+            title="Ep 1",
+            published=date(2026, 5, 3),
+            format="markdown",
+        )
 
     router = build_router(settings, load, _stash)
     seen: list[TranscriptReady] = []

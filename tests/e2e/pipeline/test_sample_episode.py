@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from contextlib import AsyncExitStack
+from itertools import pairwise
 
 import pytest
 from redis.asyncio import Redis
@@ -19,6 +20,7 @@ from services.runtime.settings import Settings
 from services.storage.db import create_engine, sessions
 from services.storage.models import SegmentRow
 from services.storage.repository import StoryRepository
+from tests.e2e.crash import take_and_die
 
 pytestmark = pytest.mark.e2e
 
@@ -26,15 +28,13 @@ WORKERS = ["transcriber", "segmenter", "classifier", "summarizer", "store", "not
 
 
 @pytest.fixture
-def receiver() -> AsyncIterator[WebhookReceiver]:
+def receiver() -> Iterator[WebhookReceiver]:
     server = WebhookReceiver().start()
-    yield server  # type: ignore[misc]
+    yield server
     server.stop()
 
 
-async def run_pipeline(
-    settings: Settings, redis_url: str, events: list[EpisodeDiscovered]
-) -> None:
+async def run_pipeline(settings: Settings, redis_url: str, events: list[EpisodeDiscovered]) -> None:
     """Every worker as its own consumer (own name, own broker), until all groups are idle."""
     async with AsyncExitStack() as stack:
         hosts = []
@@ -59,7 +59,7 @@ async def stored(settings: Settings, episode_id: str) -> list[SegmentRow]:
 def assert_tiled(rows: list[SegmentRow]) -> None:
     assert [r.index for r in rows] == list(range(len(rows)))
     assert rows[0].start_char == 0
-    assert all(a.end_char == b.start_char for a, b in zip(rows, rows[1:], strict=False))
+    assert all(a.end_char == b.start_char for a, b in pairwise(rows))
 
 
 async def test_sample_flows_through_every_worker_and_each_story_is_posted_once(
@@ -89,8 +89,7 @@ async def test_entry_left_by_a_crashed_transcriber_is_finished_with_nothing_lost
     await client.xgroup_create(EpisodeDiscovered.stream, "transcriber", id="0", mkstream=True)
     await publish_events(redis_url, settings, [event])
     # A transcriber takes the episode and dies before acknowledging it.
-    taken = await client.xreadgroup("transcriber", "crashed", {EpisodeDiscovered.stream: ">"})
-    assert len(taken[0][1]) == 1
+    assert len(await take_and_die(client, EpisodeDiscovered.stream, "transcriber", "crashed")) == 1
     await client.aclose()
 
     await run_pipeline(settings, redis_url, [])  # nothing new: only the claim can finish it

@@ -13,10 +13,12 @@ from redis.asyncio import Redis
 
 from schemas import DeadLettered, EpisodeDiscovered, EpisodeInfo, TranscriptReady
 from services.runtime.broker import consume, publisher_for, publishing_broker
+from services.runtime.entries import read_range
 from services.runtime.errors import PermanentError, TransientError
 from services.runtime.host import StageHost
 from services.runtime.settings import Settings
 from services.runtime.stage import Stage
+from tests.e2e.crash import take_and_die
 
 pytestmark = pytest.mark.e2e
 
@@ -47,16 +49,12 @@ async def publish(url: str, *messages: Any) -> None:
 
 
 async def entries(client: Redis, stream: str) -> list[dict[str, Any]]:
-    """The JSON bodies in a stream (FastStream frames the JSON after its headers)."""
-    out = []
-    for _id, fields in await client.xrange(stream):
-        raw = fields[b"__data__"]
-        out.append(json.loads(raw[raw.index(b"{") :]))
-    return out
+    """The JSON bodies in a stream, unframed."""
+    return [e.body or {} async for e in read_range(client, stream)]
 
 
-async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_for(predicate: Callable[[], Awaitable[bool]], within_s: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within_s
     while not await predicate():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
@@ -82,8 +80,11 @@ async def test_poison_event_is_dead_lettered_and_does_not_block(
     assert "episode" in letters[0]["reason"]
     assert json.loads(letters[0]["original_payload"]) == {"not": "an episode"}
     assert await client.xpending(EpisodeDiscovered.stream, "relay") == {
-        "pending": 0, "min": None, "max": None, "consumers": []
-    }  # fmt: skip
+        "pending": 0,
+        "min": None,
+        "max": None,
+        "consumers": [],
+    }
     await client.aclose()
 
 
@@ -135,8 +136,7 @@ async def test_entry_left_by_a_dead_consumer_is_claimed_and_finished(
     await client.xgroup_create(EpisodeDiscovered.stream, "relay", id="0", mkstream=True)
     await publish(redis_url, episode(7))
     # A consumer reads the entry and dies before acknowledging it.
-    read = await client.xreadgroup("relay", "dead-consumer", {EpisodeDiscovered.stream: ">"})
-    assert len(read[0][1]) == 1
+    assert len(await take_and_die(client, EpisodeDiscovered.stream, "relay", "dead")) == 1
     async with StageHost([relay_stage(settings, fine)], settings, redis_url):
         await wait_for(lambda: _count(client, TranscriptReady.stream, 1))
         await wait_for(lambda: _pending(client, "relay", 0))
@@ -158,7 +158,7 @@ async def test_repeat_offender_is_dead_lettered_after_the_delivery_cap(
     await publish(redis_url, episode(9))
     # Two consumers in a row take the entry and crash (as a poison entry that kills its
     # process would make them do), so its delivery count passes the cap.
-    entry_id = (await client.xreadgroup("relay", "c1", {EpisodeDiscovered.stream: ">"}))[0][1][0][0]
+    (entry_id,) = await take_and_die(client, EpisodeDiscovered.stream, "relay", "c1")
     await client.xclaim(EpisodeDiscovered.stream, "relay", "c2", 0, [entry_id])
     async with StageHost([relay_stage(capped, fine)], capped, redis_url):
         await wait_for(lambda: _count(client, DeadLettered.stream, 1))

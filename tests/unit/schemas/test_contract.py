@@ -21,8 +21,10 @@ def test_checked_in_json_schemas_match_the_classes() -> None:
 def test_every_event_has_its_own_versioned_stream() -> None:
     streams = [e.stream for e in ALL_EVENTS]
     assert len(set(streams)) == len(streams)
-    assert all(s.startswith("newsdesk.") and s.endswith(f".v{e.version}")
-               for s, e in zip(streams, ALL_EVENTS, strict=True))  # fmt: skip
+    assert all(
+        s.startswith("newsdesk.") and s.endswith(f".v{e.version}")
+        for s, e in zip(streams, ALL_EVENTS, strict=True)
+    )
 
 
 def test_envelope_type_and_version_come_from_the_class() -> None:
@@ -43,8 +45,13 @@ def test_readers_ignore_unknown_fields_and_events_are_frozen() -> None:
 def test_caused_events_keep_the_correlation_and_point_at_their_cause() -> None:
     first = EpisodeDiscovered(episode=EpisodeInfo(episode_id="e")).with_replay()
     fields = first.caused("segmenter")
-    assert fields == {"correlation_id": first.correlation_id, "causation_id": first.event_id,
-                      "producer": "segmenter", "replay": True, "redeliver": False}  # fmt: skip
+    assert fields == {
+        "correlation_id": first.correlation_id,
+        "causation_id": first.event_id,
+        "producer": "segmenter",
+        "replay": True,
+        "redeliver": False,
+    }
 
 
 def test_segment_events_require_their_segment() -> None:
