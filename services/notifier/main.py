@@ -6,8 +6,9 @@ import httpx
 
 from schemas import StorySummarized
 from services.notifier.channels import Sender
+from services.notifier.dispatch import Dispatcher
 from services.notifier.policy import RetryPolicy
-from services.notifier.worker import STAGE, Dispatcher, build_router
+from services.notifier.worker import STAGE, build_router
 from services.runtime.settings import Settings
 from services.runtime.ssrf import guarded_transport
 from services.runtime.stage import Stage

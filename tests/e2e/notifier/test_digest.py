@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas import StorySummarized
 from services.notifier.channels import Pacer, Sender
+from services.notifier.dispatch import Dispatcher
 from services.notifier.policy import RetryPolicy
-from services.notifier.worker import Dispatcher, build_router
+from services.notifier.worker import build_router
 from services.runtime.settings import Settings
 from services.storage.outbox import Outbox
 from services.storage.subscriptions import SubscriptionRepository
