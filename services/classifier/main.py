@@ -7,6 +7,7 @@ from functools import cache
 from schemas import Classification, EpisodeInfo, Segment, SegmentDetected
 from services.classifier.core import Classifier
 from services.classifier.gazetteer import load_gazetteer
+from services.classifier.llm import ChatLabeller
 from services.classifier.worker import STAGE, ClassifyFn, build_router
 from services.nlp.embeddings import shared_embedder
 from services.nlp.taxonomy import load_taxonomies
@@ -14,14 +15,28 @@ from services.runtime.settings import Settings
 from services.runtime.stage import Stage
 
 
+def chat_labeller(settings: Settings) -> ChatLabeller | None:
+    """A chat model asked for the section, when one is configured (it abstains on failure)."""
+    if not (settings.llm_classify and settings.llm_base_url and settings.llm_model):
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return ChatLabeller(
+        base_url=settings.llm_base_url,
+        model=settings.llm_model,
+        api_key=key,
+        timeout_s=settings.llm_timeout_s,
+    )
+
+
 def build_classifier(settings: Settings) -> ClassifyFn:
     taxonomies = load_taxonomies(settings.taxonomy_file)
     gazetteer = load_gazetteer(settings.entities_file)
     embed = shared_embedder() if settings.embeddings else None
+    labeller = chat_labeller(settings)
 
     @cache
     def classifier_for(taxonomy: str | None) -> Classifier:
-        return Classifier(taxonomies.get(taxonomy), gazetteer, embed=embed)
+        return Classifier(taxonomies.get(taxonomy), gazetteer, embed=embed, labeller=labeller)
 
     def classify(episode: EpisodeInfo, segment: Segment) -> Classification:
         return classifier_for(episode.taxonomy).classify(

@@ -108,6 +108,22 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible API root (OpenAI, Ollama, vLLM, llama.cpp); unset = offline.",
+    )
+    llm_model: str | None = Field(default=None, description="Chat model for summaries and labels.")
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = 30.0
+    llm_usd_per_million_input: float = Field(default=0.0, description="For cost per story.")
+    llm_usd_per_million_output: float = 0.0
+    llm_fallback: bool = Field(
+        default=True, description="Use the extractive summary when the endpoint fails."
+    )
+    llm_classify: bool = Field(
+        default=True, description="Also ask the model for a story's section when configured."
+    )
+
     taxonomy_file: Path | None = None
     entities_file: Path | None = None
     profiles_file: Path | None = None
