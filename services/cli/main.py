@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.cli import (  # noqa: F401  # noqa: F401  # noqa: F401
+from services.cli import (  # noqa: F401
     analyze,
     api_cmd,
     browse,
@@ -12,6 +12,7 @@ from services.cli import (  # noqa: F401  # noqa: F401  # noqa: F401
     events,
     feeds,
     health,
+    load,
     pipeline,
     replay,
     schemas_cmd,

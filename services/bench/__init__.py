@@ -1,0 +1,1 @@
+"""Load benchmarks: the whole pipeline as separate processes, and the bare bus for comparison."""
