@@ -23,6 +23,7 @@ from services.cli.inspection import (
     open_redis,
     resolve_stream,
     segment_label,
+    stop_on_signals,
 )
 from services.cli.runtime import load_settings
 from services.runtime.entries import Entry, decode_rows, entry_ms, read_entry, short_name
@@ -68,8 +69,9 @@ def entries_table(stream: str, entries: Sequence[Entry]) -> Table:
 
 
 async def _follow(client: Redis, stream: str, last_id: str, as_json: bool) -> None:
-    while True:
-        reply: Any = await client.xread({stream: last_id}, block=1000, count=100)
+    stop = stop_on_signals()
+    while not stop.is_set():
+        reply: Any = await client.xread({stream: last_id}, block=500, count=100)
         for _name, rows in reply or []:
             for entry in decode_rows(stream, rows):
                 last_id = entry.entry_id
@@ -101,11 +103,7 @@ def tail(
     as_json: JsonOption = False,
 ) -> None:
     """The newest entries of a stream, oldest first; `--follow` waits for more until Ctrl-C."""
-    name = resolve_stream(stream)
-    try:
-        asyncio.run(_tail(load_settings(), name, count, follow, as_json))
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+    asyncio.run(_tail(load_settings(), resolve_stream(stream), count, follow, as_json))
 
 
 async def _show(settings: Settings, stream: str, entry_id: str, as_json: bool) -> None:

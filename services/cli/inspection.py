@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
+import signal
 import time
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
@@ -143,6 +145,15 @@ def position_ms(position: str) -> int:
     if position in ("-", "+"):
         return 0 if position == "-" else 2**63
     return entry_ms(position)
+
+
+def stop_on_signals() -> asyncio.Event:
+    """Set on Ctrl-C or SIGTERM, so a loop ends between two reads instead of mid-read."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

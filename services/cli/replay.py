@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -92,13 +93,10 @@ async def retention_warning(client: Redis, settings: Settings, req: Request) -> 
     info = await client.xinfo_stream(req.stream)
     first = info.get("first-entry")
     first_id = first[0].decode() if first else None
-    deleted = info.get("max-deleted-entry-id")  # Redis ≥ 7 only
-    start_ms = position_ms(req.start)
-    if deleted is not None:
-        gone = deleted.decode() != "0-0" and entry_ms(deleted.decode()) >= start_ms
-    else:
-        gone = first_id is not None and req.start != "-" and start_ms < entry_ms(first_id)
-    if not gone:
+    added = info.get("entries-added")  # Redis ≥ 7; older servers cannot tell `-` from a trim
+    trimmed = int(added) > int(info["length"]) if added is not None else req.start != "-"
+    before_first = first_id is None or position_ms(req.start) < entry_ms(first_id)
+    if not (trimmed and before_first):
         return None
     kept = f"from {iso(entry_ms(first_id))}" if first_id else "nothing"
     policy = retention_for(req.stream, settings).describe()
@@ -201,18 +199,26 @@ async def live_groups(client: Redis, pairs: Sequence[tuple[str, str]]) -> list[s
     return found
 
 
-async def run_stages(settings: Settings, url: str, client: Redis, names: list[str]) -> None:
-    """Run the stages in this process until every group involved has nothing left to do."""
-    from services.cli.stages import STAGES, build_stages  # builds every worker: only when needed
+@contextlib.asynccontextmanager
+async def stages_running(settings: Settings, url: str, names: list[str]) -> AsyncIterator[None]:
+    """The stages, running in this process."""
+    from services.cli.stages import build_stages  # builds every worker: only when needed
     from services.runtime.host import StageHost
 
-    names = [n for n in names if n in STAGES]
-    pairs = [(STAGE_INPUTS[n].stream, n) for n in names]
-    async with StageHost(build_stages(settings, url, names), settings, url):
-        with err.status("processing the replay…") as status:
-            await wait_until_idle(
-                client, pairs, on_tick=lambda n: status.update(f"processing… {n} events left")
-            )
+    # No other worker is running, so an entry left pending a few seconds is stuck, not slow:
+    # claim it soon rather than after the fleet-wide default.
+    local = settings.model_copy(update={"claim_idle_ms": min(settings.claim_idle_ms, 5_000)})
+    async with StageHost(build_stages(local, url, names), local, url):
+        yield
+
+
+async def until_done(client: Redis, names: list[str]) -> None:
+    with err.status("processing the replay…") as status:
+        await wait_until_idle(
+            client,
+            [(STAGE_INPUTS[n].stream, n) for n in names],
+            on_tick=lambda n: status.update(f"processing… {n} events left"),
+        )
 
 
 async def snapshot(view: StoreView | None, episode_ids: set[str]) -> dict[str, Any]:
@@ -275,34 +281,48 @@ async def _replay(settings: Settings, req: Request) -> dict[str, Any]:
             await client.aclose()
 
 
+async def planned(client: Redis, req: Request) -> list[Entry]:
+    """The entries the replay will hand to its stages."""
+    if req.into:
+        return [e async for e in read_range(client, req.stream, "(" + group_position(req.start))]
+    return await select(client, req)
+
+
+async def write(client: Redis, settings: Settings, req: Request, entries: list[Entry]) -> int:
+    """Put the range where the stages read: their group moved back, or copies appended."""
+    if req.into:
+        return await move_group(client, req.stream, req.into, req.start)
+    return await republish(client, settings, req, entries)
+
+
 async def _replay_on(settings: Settings, url: str, client: Redis, req: Request) -> dict[str, Any]:
     if not await client.exists(req.stream):
         raise fail(f"{req.stream} does not exist (yet): nothing to replay")
     warning = await retention_warning(client, settings, req)
     if warning:
         err.print(f"[bold yellow]warning:[/] {warning}")
+    entries = await planned(client, req)
     if not (req.into or req.republish):
-        return await dry_run(client, settings, req, await select(client, req))
-    started = int(time.time() * 1000)
-    if req.into:
-        queued = await move_group(client, req.stream, req.into, req.start)
-        after = "(" + group_position(req.start)
-        episodes = {e.episode_id async for e in read_range(client, req.stream, after)}
-    else:
-        entries = await select(client, req)
-        queued = await republish(client, settings, req, entries)
-        episodes = {e.episode_id for e in entries}
-    result: dict[str, Any] = {"stream": req.stream, "queued": queued, "processed": False}
-    names = stages_to_run(req)
+        return await dry_run(client, settings, req, entries)
+    from services.cli.stages import STAGES
+
+    names = [n for n in stages_to_run(req) if n in STAGES]
     live = await live_groups(client, [(STAGE_INPUTS[n].stream, n) for n in names])
-    if not req.process or live or not names or not queued:
-        return result | {"left_to": live}
+    result: dict[str, Any] = {"stream": req.stream, "processed": False}
+    if not (req.process and names and entries) or live:
+        return result | {"queued": await write(client, settings, req, entries), "left_to": live}
+    episodes = {e.episode_id for e in entries if e.episode_id}
     async with open_store(settings) as view:
-        before = await snapshot(view, {e for e in episodes if e})
-    await run_stages(settings, url, client, names)
+        before = await snapshot(view, episodes)
+    started = int(time.time() * 1000)
+    # The stages start before the replay is written: a FastStream subscriber neither acks nor
+    # publishes for what it handles while its broker is still starting.
+    async with stages_running(settings, url, names):
+        result["queued"] = await write(client, settings, req, entries)
+        await until_done(client, names)
     async with open_store(settings) as view:
-        after_run = await snapshot(view, {e for e in episodes if e})
-    return result | {"processed": True, "stages": names} | effect(before, after_run, started)
+        after = await snapshot(view, episodes)
+    return result | {"processed": True, "stages": names} | effect(before, after, started)
 
 
 def report(req: Request, result: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections import Counter
 from typing import Annotated, Any
@@ -15,7 +16,14 @@ from rich.table import Table
 
 from schemas import DeadLettered
 from services.cli.app import app
-from services.cli.inspection import ago, live, now_ms, open_redis, readers_connected
+from services.cli.inspection import (
+    ago,
+    live,
+    now_ms,
+    open_redis,
+    readers_connected,
+    stop_on_signals,
+)
 from services.cli.runtime import load_settings
 from services.runtime.entries import entry_ms, event_streams, read_range, short_name
 from services.runtime.retention import retention_for
@@ -141,10 +149,12 @@ async def _status(settings: Settings, as_json: bool, watch: bool, interval: floa
             else:
                 console.print(render(status))
             return
+        stop = stop_on_signals()
         with Live(console=console, auto_refresh=False) as live:
-            while True:
+            while not stop.is_set():
                 live.update(render(await collect_status(client, settings)), refresh=True)
-                await asyncio.sleep(interval)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), interval)
 
 
 @app.command()
@@ -163,7 +173,4 @@ def status(
     """
     if as_json and watch:
         raise typer.BadParameter("--json and --watch do not mix; poll `status --json` instead")
-    try:
-        asyncio.run(_status(load_settings(), as_json, watch, interval))
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+    asyncio.run(_status(load_settings(), as_json, watch, interval))
