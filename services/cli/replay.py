@@ -350,9 +350,10 @@ def _request(
     stream: str, start: str, end: str, episode: str | None, into: str | None, modes: dict[str, bool]
 ) -> Request:
     """Check the options together; typer checks each alone."""
-    if sum((into is not None, modes["republish"], modes["dry_run"])) != 1:
-        raise typer.BadParameter("choose exactly one of --into GROUP, --republish, --dry-run")
-    if modes["redeliver"] and not modes["republish"]:
+    if sum((into is not None, modes["republish"], modes["dry_run"])) > 1:
+        raise typer.BadParameter("choose one of --into GROUP, --republish, --dry-run")
+    republish = not (into or modes["dry_run"])
+    if modes["redeliver"] and not republish:
         raise typer.BadParameter("--redeliver marks re-published copies: use it with --republish")
     if into and (end != "+" or episode):
         raise typer.BadParameter("a group reads to the end of its stream: --to and --episode"
@@ -360,15 +361,16 @@ def _request(
     name = resolve_stream(stream)
     if name == DeadLettered.stream:
         raise typer.BadParameter("dead letters are retried with `newsdesk dlq requeue`")
-    return Request(name, parse_position(start), parse_position(end), episode, into,
-                   modes["republish"], modes["redeliver"], modes["process"],
-                   modes["json"])  # fmt: skip
+    return Request(name, parse_position(start), parse_position(end), episode, into, republish,
+                   modes["redeliver"], modes["process"], modes["json"])  # fmt: skip
 
 
 FROM_HELP = ("First entry: an entry id, a time (2026-05-03T10:00; naive = local), an age"
              " (2h, 7d) or - for the oldest.")  # fmt: skip
 INTO_HELP = "Move consumer GROUP back to --from (or create it there); it re-reads all after."
-REPUBLISH_HELP = "Append copies marked as replays; every group on the stream processes them."
+REPUBLISH_HELP = (
+    "(The default.) Append copies marked as replays; every group on the stream sees them."
+)
 DRY_RUN_HELP = "Run the stage in this process; show what it would emit and change; write nothing."
 REDELIVER_HELP = "Send the replayed stories again to subscriptions that already got them."
 PROCESS_HELP = "With no worker running, run the stages here until the replay is processed."
@@ -392,9 +394,10 @@ def replay(
     """Re-run a stage over a range of its stream.
 
     Stores upsert by id and the notifier sends once per (story, subscription), so a replay
-    updates what changed and alerts nobody twice (unless --redeliver). --republish and
-    --dry-run take each segment (or episode) once, from its latest entry in the range. With
-    no worker running, the stages from STREAM on run in this process until the replay is done.
+    updates what changed and alerts nobody twice (unless --redeliver). --republish (the
+    default) and --dry-run take each segment (or episode) once, from its latest entry in the
+    range. With no worker running, the stages from STREAM on run in this process until the
+    replay is done. Example: `newsdesk replay summarizer --from - --dry-run`.
     """
     modes = {"republish": republish_, "dry_run": dry_run_, "redeliver": redeliver,
              "process": process, "json": as_json}  # fmt: skip

@@ -30,7 +30,7 @@ async def test_a_taxonomy_change_replayed_updates_sections_and_alerts_nobody_twi
 ) -> None:
     write_taxonomy(Path(str(pipeline_settings.taxonomy_file)), "finance")
 
-    result = cli_json(await cli("replay", "classifier", "--from", "-", "--republish", "--json"))
+    result = cli_json(await cli("replay", "classifier", "--from", "-", "--json"))
 
     assert result["queued"] == 3 and result["processed"] is True
     assert result["stages"] == FROM_CLASSIFIER
@@ -130,8 +130,8 @@ async def test_a_range_older_than_what_is_retained_warns(cli: Cli, redis_url: st
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["classifier", "--from", "-"], "exactly one of"),
-        (["classifier", "--from", "-", "--dry-run", "--republish"], "exactly one of"),
+        (["classifier", "--from", "-", "--dry-run", "--republish"], "choose one of"),
+        (["classifier", "--from", "-", "--into", "g", "--dry-run"], "choose one of"),
         (["classifier", "--from", "-", "--dry-run", "--redeliver"], "--redeliver"),
         (["classifier", "--from", "-", "--into", "g", "--episode", "e"], "--republish"),
         (["classifier", "--from", "last tuesday", "--dry-run"], "entry id"),
