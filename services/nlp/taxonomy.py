@@ -7,7 +7,13 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.runtime.errors import PermanentError
+
 DEFAULT_TAXONOMY_FILE = Path(__file__).resolve().parents[2] / "seeds" / "taxonomy.yaml"
+
+
+class UnknownTaxonomyError(PermanentError, KeyError):
+    """An episode names a taxonomy the file lacks: no retry can help, so dead-letter at once."""
 
 
 class Section(BaseModel):
@@ -50,7 +56,7 @@ class TaxonomyBook(BaseModel):
             if taxonomy.name == wanted:
                 return taxonomy
         known = ", ".join(t.name for t in self.taxonomies)
-        raise KeyError(f"unknown taxonomy {wanted!r} (known: {known})")
+        raise UnknownTaxonomyError(f"unknown taxonomy {wanted!r} (known: {known})")
 
 
 def load_taxonomies(path: Path | None = None) -> TaxonomyBook:
