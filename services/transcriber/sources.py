@@ -87,11 +87,18 @@ class TranscriptSources:
 
     def _attempts(self, e: EpisodeDiscovered) -> Iterator[tuple[str, Attempt]]:
         if e.text is not None:
-            yield "inline", partial(_parse, e.text.encode(), e.episode.source, e.text_format)
+            yield "inline", partial(self._inline, e.text, e.episode.source, e.text_format)
         for link in rank_links(e.transcripts, self._settings.languages):
             yield link.url, partial(self._fetch_transcript, link)
         if e.audio_url:
             yield e.audio_url, partial(self._transcribe, e.audio_url)
+
+    async def _inline(self, text: str, name: str, fmt: str | None) -> Transcript:
+        # The cap holds however a transcript arrives: an oversized one would stall every stage.
+        data = text.encode()
+        if len(data) > self._settings.max_bytes:
+            raise PermanentError(f"inline transcript: over the {self._settings.max_bytes}-byte cap")
+        return await _parse(data, name, fmt)
 
     async def _fetch_transcript(self, link: TranscriptLink) -> Transcript:
         if local := self._local_path(link.url):
