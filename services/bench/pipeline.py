@@ -118,11 +118,16 @@ async def run(
     *,
     rate_per_min: float,
     embeddings: bool,
+    low_memory: bool,
     relay_messages: int,
     progress: Callable[[int, int], None],
 ) -> Figures:
     # Production settings otherwise: INFO logs (a line per message), minute-long claim idle.
-    env = {"NEWSDESK_EMBEDDINGS": str(embeddings).lower(), "NEWSDESK_CLAIM_IDLE_MS": "60000"}
+    env = {
+        "NEWSDESK_EMBEDDINGS": str(embeddings).lower(),
+        "NEWSDESK_EMBEDDINGS_LOW_MEMORY": str(low_memory).lower(),
+        "NEWSDESK_CLAIM_IDLE_MS": "60000",
+    }
     events = episode_variants(sample, episodes)
     async with Cluster(root, env) as cluster:
         workers = [

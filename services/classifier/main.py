@@ -31,7 +31,9 @@ def chat_labeller(settings: Settings) -> ChatLabeller | None:
 def build_classifier(settings: Settings) -> ClassifyFn:
     taxonomies = load_taxonomies(settings.taxonomy_file)
     gazetteer = load_gazetteer(settings.entities_file)
-    embed = shared_embedder() if settings.embeddings else None
+    embed = (
+        shared_embedder(low_memory=settings.embeddings_low_memory) if settings.embeddings else None
+    )
     labeller = chat_labeller(settings)
 
     @cache

@@ -10,15 +10,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from services.cli.analysis import analyze_transcript
 from services.cli.app import app
 from services.cli.report import segments_table
 from services.cli.runtime import load_settings
 from services.runtime.errors import PermanentError
 from services.transcriber.audio import MissingToolError
 from services.transcriber.core import TranscriptError
-from services.transcriber.main import speech_to_text
-from services.transcriber.sources import load_file
 
 
 @app.command()
@@ -29,6 +26,11 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="Print the DESIGN §6 JSON.")] = False,
 ) -> None:
     """Segment, classify and summarize one transcript in-process (no Redis, no store)."""
+    # Imported here: they load every text stage, which no other command needs.
+    from services.cli.analysis import analyze_transcript
+    from services.transcriber.main import speech_to_text
+    from services.transcriber.sources import load_file
+
     settings = load_settings()
     if not file.is_file():
         raise typer.BadParameter(f"no such file: {file}")

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from services.api.app import create_app
 from services.cli.app import app
 from services.cli.runtime import load_settings
 
@@ -24,6 +22,11 @@ def api(
     Docs at /docs, OpenAPI at /openapi.json. Writes need NEWSDESK_API_KEY (sent as
     `X-API-Key` or `Authorization: Bearer`); without it the API is read-only.
     """
+    # Imported here: every `newsdesk` process (each worker too) would otherwise load FastAPI.
+    import uvicorn
+
+    from services.api.app import create_app
+
     settings = load_settings()
     uvicorn.run(
         create_app(settings),

@@ -54,6 +54,9 @@ def pipeline(
         float, typer.Option(help="Episodes per minute to publish at; 0 = all at once.")
     ] = 0.0,
     embeddings: Annotated[bool, typer.Option(help="Sentence embeddings on, as by default.")] = True,
+    low_memory: Annotated[
+        bool, typer.Option(help="NEWSDESK_EMBEDDINGS_LOW_MEMORY for the workers.")
+    ] = False,
     relay_messages: Annotated[int, typer.Option(help="Messages for the bus baseline.")] = 3000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
@@ -78,6 +81,7 @@ def pipeline(
                 episodes,
                 rate_per_min=rate,
                 embeddings=embeddings,
+                low_memory=low_memory,
                 relay_messages=relay_messages,
                 progress=progress,
             )

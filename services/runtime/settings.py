@@ -110,7 +110,7 @@ class Settings(BaseSettings):
 
     llm_base_url: str | None = Field(
         default=None,
-        description="OpenAI-compatible API root (OpenAI, Ollama, vLLM, llama.cpp); unset = offline.",
+        description="OpenAI-compatible API root (OpenAI, Ollama, vLLM); unset = offline.",
     )
     llm_model: str | None = Field(default=None, description="Chat model for summaries and labels.")
     llm_api_key: SecretStr | None = None
@@ -128,6 +128,10 @@ class Settings(BaseSettings):
     entities_file: Path | None = None
     profiles_file: Path | None = None
     embeddings: bool = Field(default=True, description="Use sentence embeddings (MiniLM ONNX).")
+    embeddings_low_memory: bool = Field(
+        default=False,
+        description="Run the embedding model unoptimised: ~170 MB less per worker, ~2x its CPU.",
+    )
     transcript_inline_max: int = Field(
         default=4 * 1024 * 1024, description="Transcripts above this travel as a blob."
     )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from redis.asyncio import Redis
 
 from schemas import Cue, EpisodeInfo, Segment, TranscriptReady
-from services.nlp.embeddings import Embedder, shared_embedder
+from services.nlp.embeddings import Embedder, LazyEmbedder
 from services.nlp.taxonomy import TaxonomyBook, load_taxonomies
 from services.runtime.blobs import TranscriptStore
 from services.runtime.settings import Settings
@@ -21,7 +21,10 @@ def build_segmenter(settings: Settings) -> SegmentFn:
     """The segmenting function the worker (and `newsdesk analyze`) calls."""
     profiles: Profiles = load_profiles(settings.profiles_file)
     taxonomies: TaxonomyBook = load_taxonomies(settings.taxonomy_file)
-    embed: Embedder | None = shared_embedder() if settings.embeddings else None
+    # Chatty shows are split on cues and word overlap: only scripted ones load the model.
+    embed: Embedder | None = (
+        LazyEmbedder(low_memory=settings.embeddings_low_memory) if settings.embeddings else None
+    )
 
     def segment(
         episode: EpisodeInfo, text: str, first_line: int, cues: Sequence[Cue]
