@@ -58,24 +58,43 @@ STREAM_HELP = (
                                                 for s, e in STAGE_INPUTS.items())
     + "; `dlq` is the dead-letter stream."
 )  # fmt: skip
-#: A live consumer polls every few hundred ms; one idle this long has stopped (or is busy).
-LIVE_IDLE_MS = 3_000
+#: A consumer that polled (Redis ≥ 7.2), or was handed an entry (older), this recently is active.
+ACTIVE_MS = 3_000
+
+
+def active(consumer: dict[str, Any]) -> bool:
+    """Redis ≥ 7.2 reports when a consumer last polled (`inactive`); older servers only when
+    it was last handed an entry (`idle`), so a worker on a quiet stream reads as inactive."""
+    inactive = consumer.get("inactive")
+    since = int(consumer["idle"] if inactive is None else inactive)
+    return 0 <= since < ACTIVE_MS
 
 
 async def readers_connected(client: Redis) -> bool:
-    """Whether any client is reading as a consumer right now. A restarted Redis (the embedded
-    one, each time a command starts it) reloads consumers as freshly seen, so their idle
-    times alone would call dead workers live."""
+    """Whether any client is reading as a consumer right now."""
     try:
         clients = await client.client_list()
     except ResponseError:
-        return True  # CLIENT LIST not allowed here: trust the idle times alone
+        return True  # CLIENT LIST not allowed here: assume workers are about
     return any(c.get("cmd") in ("xreadgroup", "xautoclaim", "xclaim") for c in clients)
 
 
-def live(consumers: Sequence[dict[str, Any]], readers: bool) -> int:
-    """How many of a group's consumers (XINFO CONSUMERS) are polling."""
-    return sum(1 for c in consumers if readers and int(c["idle"]) < LIVE_IDLE_MS)
+async def served_groups(client: Redis, pairs: Sequence[tuple[str, str]]) -> list[str]:
+    """The groups among `pairs` that workers are reading for now. No client reading means
+    none (a restarted embedded Redis still lists its old consumers); Redis ≥ 7.2 says which
+    groups are polled; on older servers every group with consumers counts, to be safe."""
+    if not await readers_connected(client):
+        return []
+    found = []
+    for stream, group in pairs:
+        try:
+            consumers = await client.xinfo_consumers(stream, group)
+        except ResponseError:
+            continue
+        polled = consumers and "inactive" in consumers[0]
+        if consumers and (not polled or any(active(c) for c in consumers)):
+            found.append(group)
+    return found
 
 
 def stream_aliases() -> dict[str, str]:

@@ -27,13 +27,12 @@ from services.cli.inspection import (
     err,
     fail,
     iso,
-    live,
     open_redis_url,
     open_store,
     parse_position,
     position_ms,
-    readers_connected,
     resolve_stream,
+    served_groups,
     stages_from,
 )
 from services.cli.preview import Change, build_previewer
@@ -185,20 +184,6 @@ def stages_to_run(req: Request) -> list[str]:
     return [s for s in following if s == req.into or STAGE_INPUTS[s].stream != req.stream]
 
 
-async def live_groups(client: Redis, pairs: Sequence[tuple[str, str]]) -> list[str]:
-    """The groups among `pairs` with a consumer polling now."""
-    readers = await readers_connected(client)
-    found = []
-    for stream, group in pairs:
-        try:
-            consumers = await client.xinfo_consumers(stream, group)
-        except ResponseError:
-            continue
-        if live(consumers, readers):
-            found.append(group)
-    return found
-
-
 @contextlib.asynccontextmanager
 async def stages_running(settings: Settings, url: str, names: list[str]) -> AsyncIterator[None]:
     """The stages, running in this process."""
@@ -307,7 +292,7 @@ async def _replay_on(settings: Settings, url: str, client: Redis, req: Request) 
     from services.cli.stages import STAGES
 
     names = [n for n in stages_to_run(req) if n in STAGES]
-    live = await live_groups(client, [(STAGE_INPUTS[n].stream, n) for n in names])
+    live = await served_groups(client, [(STAGE_INPUTS[n].stream, n) for n in names])
     result: dict[str, Any] = {"stream": req.stream, "processed": False}
     if not (req.process and names and entries) or live:
         return result | {"queued": await write(client, settings, req, entries), "left_to": live}

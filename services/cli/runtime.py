@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
 
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
 from services.runtime.embedded import EmbeddedRedis
 from services.runtime.logging import configure_logging
@@ -23,16 +24,40 @@ def load_settings(**overrides: object) -> Settings:
 
 @contextlib.asynccontextmanager
 async def redis_for(settings: Settings) -> AsyncIterator[str]:
-    """The configured Redis URL, or an embedded server with its data under data_dir."""
+    """The configured Redis URL, or an embedded server with its data under data_dir: the one
+    another newsdesk process already runs there (two servers on one AOF would corrupt it),
+    else one of our own."""
     if settings.redis_url:
         yield settings.redis_url
         return
+    marker = settings.data_dir / "redis" / "url"
+    running = await _answering(marker)
+    if running:
+        yield running
+        return
     server = EmbeddedRedis(settings.data_dir / "redis")
     await asyncio.to_thread(server.start)
+    await asyncio.to_thread(marker.write_text, server.url, encoding="utf-8")
     try:
         yield server.url
     finally:
+        marker.unlink(missing_ok=True)
         await asyncio.to_thread(server.stop)
+
+
+async def _answering(marker: Path) -> str | None:
+    """The URL an embedded server left in `marker`, if that server still answers."""
+    try:
+        url = (await asyncio.to_thread(marker.read_text, encoding="utf-8")).strip()
+    except FileNotFoundError:
+        return None
+    client = Redis.from_url(url, socket_connect_timeout=0.5)
+    try:
+        return url if await client.ping() else None
+    except RedisError:
+        return None  # left by a process that died: start a server of our own
+    finally:
+        await client.aclose()
 
 
 async def backlog(client: Redis, groups: Iterable[tuple[str, str]]) -> int:

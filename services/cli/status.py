@@ -17,11 +17,10 @@ from rich.table import Table
 from schemas import DeadLettered
 from services.cli.app import app
 from services.cli.inspection import (
+    active,
     ago,
-    live,
     now_ms,
     open_redis,
-    readers_connected,
     stop_on_signals,
 )
 from services.cli.runtime import load_settings
@@ -66,9 +65,7 @@ async def _lag(client: Redis, stream: str, info: dict[Any, Any]) -> int:
     return sum([1 async for _ in read_range(client, stream, start=after)])
 
 
-async def group_status(
-    client: Redis, stream: str, info: dict[Any, Any], readers: bool
-) -> dict[str, Any]:
+async def group_status(client: Redis, stream: str, info: dict[Any, Any]) -> dict[str, Any]:
     group = _text(info["name"])
     consumers = await client.xinfo_consumers(stream, group)
     oldest = await client.xpending_range(stream, group, min="-", max="+", count=1)
@@ -77,7 +74,7 @@ async def group_status(
         "stream": stream,
         "group": group,
         "consumers": len(consumers),
-        "live_consumers": live(consumers, readers),
+        "active_consumers": sum(1 for c in consumers if active(c)),
         "lag": await _lag(client, stream, info),
         "pending": int(info["pending"]),
         "last_delivered_id": _text(info["last-delivered-id"]),
@@ -97,11 +94,10 @@ async def dead_letter_counts(client: Redis) -> dict[str, int]:
 async def collect_status(client: Redis, settings: Settings) -> dict[str, Any]:
     """Everything `status` shows, as plain data."""
     streams, groups = [], []
-    readers = await readers_connected(client)
     for stream in await event_streams(client):
         streams.append(await stream_status(client, stream, settings))
         for info in await client.xinfo_groups(stream):
-            groups.append(await group_status(client, stream, info, readers))
+            groups.append(await group_status(client, stream, info))
     letters = await dead_letter_counts(client)
     return {
         "now_ms": now_ms(),
@@ -127,7 +123,7 @@ def render(status: dict[str, Any]) -> Group:
     for g in status["groups"]:
         oldest = f"{ago(g['oldest_pending_ms'], now)} old" if g["oldest_pending_id"] else ""
         groups.add_row(short_name(g["stream"]), g["group"],
-                       f"{g['live_consumers']} live / {g['consumers']}", str(g["lag"]),
+                       f"{g['consumers']} ({g['active_consumers']} active)", str(g["lag"]),
                        str(g["pending"]), oldest)  # fmt: skip
     letters = status["dead_letters"]
     by_stage = ", ".join(f"{stage}: {n}" for stage, n in letters["by_stage"].items())
@@ -166,8 +162,9 @@ def status(
     """Streams, consumer groups and dead letters at a glance.
 
     Per stream its length, first and last entry and retention; per consumer group its lag,
-    pending entries, consumers (live ones polled in the last 3 s) and the age of the oldest
-    pending entry; dead letters per stage.
+    pending entries, consumers and the age of the oldest pending entry; dead letters per
+    stage. A consumer is active when it polled in the last 3 s (Redis ≥ 7.2; older servers
+    only tell when it was last handed an entry).
 
     Reads NEWSDESK_REDIS_URL, or starts the embedded Redis on the data `newsdesk demo` left.
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from services.cli.app import app
 from services.cli.receiver import WebhookReceiver
 from services.cli.runtime import wait_until_idle
 from services.cli.stages import STAGES
+from services.runtime.embedded import EmbeddedRedis
 from services.runtime.entries import append
 from services.runtime.host import StageHost
 from services.runtime.settings import Settings
@@ -53,6 +54,23 @@ STORIES = [
 ]  # fmt: skip
 
 Cli = Callable[..., Awaitable[Result]]
+
+
+@pytest.fixture(scope="package")
+def replay_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis of our own: replays check whether any client is reading as a worker, and a
+    worker another test left running on the shared server would answer yes."""
+    with EmbeddedRedis(tmp_path_factory.mktemp("replay-redis"), appendonly=False) as server:
+        yield server.url
+
+
+@pytest.fixture
+async def redis_url(replay_redis: str) -> AsyncIterator[str]:
+    """This package's Redis, emptied before each test."""
+    client = Redis.from_url(replay_redis)
+    await client.flushdb()
+    await client.aclose()
+    yield replay_redis
 
 
 @pytest.fixture

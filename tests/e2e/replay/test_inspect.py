@@ -36,10 +36,11 @@ async def test_status_shows_streams_groups_lag_and_the_oldest_pending_entry(
     groups = {(g["stream"], g["group"]): g for g in status["groups"]}
     assert {g for _, g in groups} == {"classifier", "summarizer", "store", "notifier", "audit"}
     audit = groups[(SegmentDetected.stream, "audit")]
-    assert (audit["lag"], audit["pending"], audit["consumers"]) == (2, 1, 1)
+    assert (audit["lag"], audit["pending"], audit["consumers"], audit["active_consumers"]) == (
+        2, 1, 1, 1)  # fmt: skip
     assert audit["oldest_pending_id"] == streams[SegmentDetected.stream]["first_id"]
     done = groups[(StorySummarized.stream, "notifier")]
-    assert (done["lag"], done["pending"], done["live_consumers"]) == (0, 0, 0)
+    assert (done["lag"], done["pending"]) == (0, 0)
     assert status["dead_letters"]["total"] == 0
     table = await cli("status")
     assert "segment-detected" in table.stdout and "dead letters: 0" in table.stdout

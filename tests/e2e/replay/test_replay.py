@@ -9,12 +9,15 @@ from redis.asyncio import Redis
 
 from schemas import SegmentClassified, SegmentDetected, StorySummarized
 from services.cli.receiver import WebhookReceiver
+from services.cli.stages import STAGES
 from services.runtime.entries import decode_rows
+from services.runtime.host import StageHost
 from services.runtime.settings import Settings
 from tests.e2e.replay.conftest import (
     FROM_CLASSIFIER,
     Cli,
     cli_json,
+    eventually,
     publish,
     sections,
     story_events,
@@ -143,3 +146,22 @@ async def test_bad_options_are_refused_clearly(cli: Cli, args: list[str], messag
     result = await cli("replay", *args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.usefixtures("processed")
+async def test_with_workers_running_the_replay_is_left_to_them(
+    cli: Cli, pipeline_settings: Settings, redis_url: str, receiver: WebhookReceiver
+) -> None:
+    write_taxonomy(Path(str(pipeline_settings.taxonomy_file)), "finance")
+    stages = [STAGES[name](pipeline_settings, redis_url) for name in FROM_CLASSIFIER]
+    async with StageHost(stages, pipeline_settings, redis_url):
+        result = cli_json(await cli("replay", "classifier", "--from", "-", "--json"))
+
+        assert result["processed"] is False and result["queued"] == 3
+        assert set(result["left_to"]) == set(FROM_CLASSIFIER)
+
+        async def relabelled() -> bool:
+            return (await sections(pipeline_settings))[0] == "finance"
+
+        await eventually(relabelled)
+    assert len(receiver.snapshot()) == 2
