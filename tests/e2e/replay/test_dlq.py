@@ -17,6 +17,7 @@ from schemas import (
     SegmentDetected,
 )
 from services.classifier.worker import build_router
+from services.runtime.entries import append
 from services.runtime.errors import PermanentError
 from services.runtime.host import StageHost
 from services.runtime.settings import Settings
@@ -71,7 +72,7 @@ async def test_a_broken_payload_is_fixed_by_hand_and_requeued(
     stage = Stage("classifier", build_router(settings, taxonomy.classify), (SegmentDetected,))
     client = Redis.from_url(redis_url)
     async with StageHost([stage], settings, redis_url):
-        await client.xadd(good.stream, {"__data__": json.dumps(broken).encode()})
+        await append(client, good.stream, broken, maxlen=1000)
         await eventually(lambda: has_length(client, DeadLettered.stream, 1))
         (letter,) = cli_json(await cli("dlq", "list", "--stage", "classifier", "--json"))
         shown = cli_json(await cli("dlq", "show", letter["letter_id"], "--json"))
@@ -97,7 +98,7 @@ async def test_letters_are_filtered_and_purged(cli: Cli, redis_url: str) -> None
         letter = DeadLettered(stage=stage, reason="bad", error_type="PermanentError",
                               delivery_count=1, original_stream="s", original_entry_id="1-0",
                               original_payload="{}")  # fmt: skip
-        await client.xadd(DeadLettered.stream, {"__data__": letter.model_dump_json().encode()})
+        await append(client, DeadLettered.stream, letter.model_dump(mode="json"), maxlen=1000)
     await client.aclose()
 
     assert len(cli_json(await cli("dlq", "list", "--stage", "classifier", "--json"))) == 2
