@@ -72,7 +72,8 @@ async def find_entries(client: Redis, key: str) -> list[Entry]:
     """Every retained entry of the episode (or correlation) `key`, in time order."""
     found = []
     for stream in await event_streams(client):
-        found += [e async for e in read_range(client, stream) if belongs(e, key)]
+        entries = read_range(client, stream, containing=key.encode())
+        found += [e async for e in entries if belongs(e, key)]
     return sorted(found, key=lambda e: entry_ms(e.entry_id))
 
 

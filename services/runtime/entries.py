@@ -95,23 +95,31 @@ async def append(client: Redis, stream: str, body: Mapping[str, Any], maxlen: in
     return _text(entry_id)
 
 
-def decode_rows(stream: str, reply: Any) -> list[Entry]:
-    """An XRANGE / XREVRANGE / XREAD reply for one stream (redis-py types it loosely)."""
-    return [decode_entry(stream, entry_id, fields or {}) for entry_id, fields in reply or []]
+def decode_rows(stream: str, reply: Any, containing: bytes = b"") -> list[Entry]:
+    """An XRANGE / XREVRANGE / XREAD reply for one stream (redis-py types it loosely); only
+    the entries whose raw fields contain `containing`, which is cheaper than decoding all."""
+    return [decode_entry(stream, entry_id, fields or {}) for entry_id, fields in reply or []
+            if containing in b"".join((fields or {}).values())]  # fmt: skip
 
 
 async def read_range(
-    client: Redis, stream: str, start: str = "-", end: str = "+", batch: int = 500
+    client: Redis,
+    stream: str,
+    start: str = "-",
+    end: str = "+",
+    *,
+    containing: bytes = b"",
+    batch: int = 500,
 ) -> AsyncIterator[Entry]:
     """Every entry from `start` to `end` (inclusive), oldest first, read in pages."""
     lower = start
     while True:
-        page = decode_rows(stream, await client.xrange(stream, min=lower, max=end, count=batch))
-        for entry in page:
+        reply: Any = await client.xrange(stream, min=lower, max=end, count=batch)
+        for entry in decode_rows(stream, reply, containing):
             yield entry
-        if len(page) < batch:
+        if len(reply or []) < batch:
             return
-        lower = "(" + page[-1].entry_id
+        lower = "(" + _text(reply[-1][0])
 
 
 async def read_entry(client: Redis, stream: str, entry_id: str) -> Entry | None:
