@@ -10,6 +10,7 @@ from services.cli import (  # noqa: F401
     deliveries,
     dlq,
     events,
+    faults,
     feeds,
     health,
     load,

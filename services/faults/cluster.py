@@ -1,0 +1,272 @@
+"""Worker processes on a private Redis, SQLite and webhook receiver: the fault suite's rig."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from schemas import (
+    ALL_EVENTS,
+    DeadLettered,
+    EpisodeDiscovered,
+    Event,
+    SegmentClassified,
+    SegmentDetected,
+    StorySummarized,
+    TranscriptReady,
+)
+from services.cli.receiver import WebhookReceiver
+from services.cli.runtime import backlog
+from services.cli.sources import publish_events
+from services.runtime.embedded import EmbeddedRedis
+from services.runtime.entries import Entry, read_entry, read_range
+from services.runtime.settings import Settings
+from services.storage.db import create_engine, migrate, sessions
+from services.storage.models import SegmentRow
+from services.storage.outbox import Outbox
+from services.storage.repository import StoryRepository
+
+#: Every worker of the text pipeline (the fetcher needs feeds, and has its own tests) and the
+#: event each consumes; `Cluster.check_groups` fails loudly when the workers say otherwise.
+CONSUMES: dict[str, type[Event]] = {
+    "transcriber": EpisodeDiscovered,
+    "segmenter": TranscriptReady,
+    "classifier": SegmentDetected,
+    "summarizer": SegmentClassified,
+    "store": StorySummarized,
+    "notifier": StorySummarized,
+}
+PIPELINE = tuple(CONSUMES)
+GROUPS = sorted((event.stream, stage) for stage, event in CONSUMES.items())
+#: A dead consumer's entries are claimed after a second; retries and delivery waits are short.
+FAST_ENV = {
+    "NEWSDESK_CLAIM_IDLE_MS": "1000",
+    "NEWSDESK_RETRY_BASE_S": "0.2",
+    "NEWSDESK_RETRY_MAX_S": "2",
+    "NEWSDESK_EMBEDDINGS": "false",
+    "NEWSDESK_ALLOW_PRIVATE_URLS": "true",
+    "NEWSDESK_TRANSCRIPT_ALLOW_LOCAL_FILES": "true",
+    "NEWSDESK_DELIVERY_POLL_S": "0.2",
+    "NEWSDESK_DELIVERY_RETRY_SCHEDULE_S": "[0.5, 0.5, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2]",
+    "NEWSDESK_LOG_FORMAT": "json",
+}
+STARTUP_S = 90.0
+
+
+def newsdesk_command() -> list[str]:
+    """The installed `newsdesk` script beside this interpreter, else the module itself."""
+    script = Path(sys.executable).with_name("newsdesk")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from services.cli.main import main; main()"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process, from /proc (0.0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Worker:
+    """One `newsdesk worker STAGE...` process; its consumer name is its label."""
+
+    label: str
+    stages: tuple[str, ...]
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log_lines(self) -> int:
+        with self.log.open("rb") as f:
+            return sum(1 for _ in f)
+
+    def started(self) -> bool:
+        if not self.alive():
+            tail = self.log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"worker {self.label} exited at start-up:\n{tail}")
+        return self.log.read_bytes().count(b"stage_started") >= len(self.stages)
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.process.pid)
+
+    def kill(self) -> None:
+        """SIGKILL: no handler finishes, nothing is acknowledged."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self, timeout_s: float = 20.0) -> None:
+        if not self.alive():
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+async def wait_for(
+    predicate: Callable[[], Awaitable[bool]], timeout_s: float, every_s: float = 0.1
+) -> bool:
+    """True once `predicate` holds; False when `timeout_s` passes first."""
+    deadline = time.monotonic() + timeout_s
+    while not await predicate():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(every_s)
+    return True
+
+
+class Cluster:
+    """A private Redis (AOF on), SQLite file and webhook receiver, and the workers on them."""
+
+    def __init__(self, root: Path, env: Mapping[str, str] | None = None) -> None:
+        self.root = root
+        self.redis = EmbeddedRedis(root / "redis")
+        self.receiver = WebhookReceiver()
+        self.database_url = f"sqlite+aiosqlite:///{root / 'newsdesk.db'}"
+        self.extra_env = dict(env or {})
+        self.workers: list[Worker] = []
+        self.client = Redis.from_url(self.redis.url)
+        self.engine = create_engine(self.database_url)
+
+    async def __aenter__(self) -> Cluster:
+        self.root.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(self.redis.start)
+        self.receiver.start()
+        # Migrated once here: workers starting together would race to create the tables.
+        await migrate(self.engine)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for worker in self.workers:
+            if worker.alive():
+                worker.process.terminate()
+        await asyncio.gather(*(asyncio.to_thread(w.stop) for w in self.workers))
+        await self.client.aclose()
+        await self.engine.dispose()
+        self.receiver.stop()
+        await asyncio.to_thread(self.redis.stop)
+
+    @property
+    def settings(self) -> Settings:
+        """Settings as the workers see them (for in-process helpers such as publishing)."""
+        return Settings(_env_file=None, redis_url=self.redis.url, database_url=self.database_url)
+
+    def env(self, consumer: str) -> dict[str, str]:
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
+        return (
+            inherited
+            | FAST_ENV
+            | self.extra_env
+            | {
+                "NEWSDESK_REDIS_URL": self.redis.url,
+                "NEWSDESK_DATABASE_URL": self.database_url,
+                "NEWSDESK_DATA_DIR": str(self.root),
+                "NEWSDESK_WEBHOOK_URLS": json.dumps([self.receiver.url]),
+                "NEWSDESK_CONSUMER_NAME": consumer,
+            }
+        )
+
+    def spawn(self, label: str, stages: Sequence[str] = PIPELINE) -> Worker:
+        """Start `newsdesk worker STAGES...` as consumer `label` (not waiting for it)."""
+        log = self.root / f"{label}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [*newsdesk_command(), "worker", *stages],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env(label),
+                cwd=self.root,  # no stray .env
+            )
+        worker = Worker(label, tuple(stages), process, log)
+        self.workers.append(worker)
+        return worker
+
+    async def ready(self, *workers: Worker) -> None:
+        async def started() -> bool:
+            return all(w.started() for w in workers)
+
+        if not await wait_for(started, STARTUP_S, every_s=0.2):
+            raise RuntimeError(f"workers {[w.label for w in workers]} not up in {STARTUP_S}s")
+
+    async def start(self, label: str, stages: Sequence[str] = PIPELINE) -> Worker:
+        worker = self.spawn(label, stages)
+        await self.ready(worker)
+        return worker
+
+    async def publish(self, events: Sequence[EpisodeDiscovered]) -> None:
+        await publish_events(self.redis.url, self.settings, list(events))
+
+    async def groups(self) -> list[tuple[str, str]]:
+        """Every (stream, consumer group) pair that exists now."""
+        pairs = []
+        for event in ALL_EVENTS:
+            try:
+                infos = await self.client.xinfo_groups(event.stream)
+            except ResponseError:
+                continue
+            pairs += [(event.stream, _text(info["name"])) for info in infos]
+        return pairs
+
+    async def check_groups(self) -> None:
+        """The workers created exactly the groups CONSUMES names (else the scenarios are stale)."""
+        found = sorted(await self.groups())
+        if found != GROUPS:
+            raise RuntimeError(f"the pipeline's consumer groups changed: {found} != {GROUPS}")
+
+    async def backlog(self) -> int:
+        return await backlog(self.client, await self.groups())
+
+    async def pending(self, stream: str, group: str, consumer: str | None = None) -> int:
+        """Entries read but not acknowledged in a group (by one consumer, if named)."""
+        if consumer is None:
+            return int((await self.client.xpending(stream, group))["pending"])
+        rows = await self.client.xpending_range(
+            stream, group, min="-", max="+", count=10_000, consumername=consumer
+        )
+        return len(rows)
+
+    async def stored_stories(self, episode_ids: Collection[str]) -> set[str]:
+        rows = await StoryRepository(sessions(self.engine)).segments(kinds=["story"])
+        return {r.segment_id for r in rows if r.episode_id in episode_ids}
+
+    async def episode_segments(self, episode_id: str) -> Sequence[SegmentRow]:
+        return await StoryRepository(sessions(self.engine)).segments(episode_id=episode_id)
+
+    async def failed_delivery_attempts(self) -> int:
+        rows = await Outbox(sessions(self.engine)).deliveries(limit=100_000)
+        return sum(delivery.failures for delivery, _ in rows)
+
+    async def stuck_episodes(self) -> set[str | None]:
+        """The episodes of every entry still pending in some group."""
+        stuck: set[str | None] = set()
+        for stream, group in await self.groups():
+            rows = await self.client.xpending_range(stream, group, min="-", max="+", count=10_000)
+            for row in rows:
+                entry = await read_entry(self.client, stream, _text(row["message_id"]))
+                stuck.add(entry.episode_id if entry else None)
+        return stuck
+
+    async def dead_letters(self) -> list[Entry]:
+        return [e async for e in read_range(self.client, DeadLettered.stream)]
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,239 @@
+"""The fault scenarios: real worker processes, one kind of fault each, then the tally."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from schemas import SegmentDetected
+from services.cli.sources import SAMPLE
+from services.faults.cluster import CONSUMES, GROUPS, PIPELINE, Cluster, Worker, wait_for
+from services.faults.outcome import Outcome
+from services.faults.poison import crashed_entry, hostile_events, invalid_entries, letter_episode
+from services.faults.tally import Expected, expect, settle
+from services.runtime.groups import ensure_groups
+
+TRANSCRIPTS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "transcripts"
+SHORT = (
+    TRANSCRIPTS / "harbor_briefing_2026-05-04.txt",
+    TRANSCRIPTS / "circuit_daily_2026-04-22.txt",
+)
+#: A run not finished by then has lost something (a short run takes a few seconds).
+RUN_S = 90.0
+OUTAGE_S = 30.0
+#: While Redis is down a worker may say so, not flood its log or spin a core.
+MAX_LOG_LINES_PER_S = 5.0
+MAX_CPU_SHARE = 0.25
+#: The stage the kill scenario shoots: it gets an entry per segment, so a first read holds many.
+VICTIM = "classifier"
+
+
+def short_episodes() -> list[Expected]:
+    return [expect(path) for path in SHORT]
+
+
+async def worker_killed(root: Path) -> Outcome:
+    """A classifier is SIGKILLed holding entries; a fresh replica claims them and ends the run.
+
+    The victim starts once the segments wait for it, so its first read takes them all and it
+    dies with every one of them in hand.
+    """
+    outcome = Outcome("worker SIGKILLed mid-message")
+    expected = short_episodes()
+    stream = CONSUMES[VICTIM].stream
+    async with Cluster(root) as cluster:
+        await cluster.start("pipeline", [s for s in PIPELINE if s != VICTIM])
+        await cluster.publish([e.event for e in expected])
+
+        async def segmented() -> bool:
+            return await cluster.backlog() == 0 and await cluster.client.xlen(stream) > 0
+
+        await wait_for(segmented, RUN_S)
+        waiting = int(await cluster.client.xlen(stream))
+        victim = await cluster.start("victim", [VICTIM])
+
+        async def holding() -> bool:
+            return await cluster.pending(stream, VICTIM, victim.label) > 0
+
+        await wait_for(holding, RUN_S, every_s=0.005)
+        victim.kill()
+        held = await cluster.pending(stream, VICTIM, victim.label)
+        await cluster.start("replacement", [VICTIM])
+        count = await settle(cluster, expected, RUN_S)
+        left = await cluster.pending(stream, VICTIM, victim.label)
+    complete = outcome.counted(count)
+    outcome.fault(
+        held > 0 and left == 0 and complete,
+        f"{VICTIM} killed holding {held} of {waiting} entries, {left} left unclaimed; {count}",
+    )
+    return outcome
+
+
+async def _mid_run(client: Redis) -> bool:
+    """Segments are on the bus: the transcriber is done, the later stages are not."""
+    return int(await client.xlen(SegmentDetected.stream)) > 0
+
+
+async def redis_restarted(root: Path) -> Outcome:
+    """Redis is killed mid-run and started again on its AOF; the workers carry on."""
+    outcome = Outcome("Redis killed and restarted mid-run")
+    expected = [expect(SAMPLE), *short_episodes()]
+    async with Cluster(root) as cluster:
+        worker = await cluster.start("pipeline")
+        await cluster.publish([e.event for e in expected])
+        await wait_for(lambda: _mid_run(cluster.client), RUN_S, every_s=0.01)
+        await asyncio.to_thread(cluster.redis.kill)
+        await asyncio.to_thread(cluster.redis.start)
+        count = await settle(cluster, expected, RUN_S)
+        alive = worker.alive()
+    complete = outcome.counted(count)
+    outcome.fault(complete and alive, f"worker alive: {alive}; {count}")
+    return outcome
+
+
+async def _watch(worker: Worker, seconds: float) -> bool:
+    """Whether the worker stayed up the whole time (looked at twice a second)."""
+    alive = True
+    for _ in range(int(seconds * 2)):
+        alive = alive and worker.alive()
+        await asyncio.sleep(0.5)
+    return alive and worker.alive()
+
+
+async def redis_down(root: Path, outage_s: float = OUTAGE_S) -> Outcome:
+    """Redis is down for `outage_s` mid-run: workers stay up and quiet, then drain the backlog."""
+    outcome = Outcome(f"Redis down {outage_s:g} s mid-run")
+    expected = [expect(SAMPLE), *short_episodes()]
+    async with Cluster(root) as cluster:
+        worker = await cluster.start("pipeline")
+        await cluster.publish([e.event for e in expected])
+        await wait_for(lambda: _mid_run(cluster.client), RUN_S, every_s=0.01)
+        lines, cpu = worker.log_lines(), worker.cpu_seconds()
+        await asyncio.to_thread(cluster.redis.stop)
+        alive = await _watch(worker, outage_s)
+        log_rate = (worker.log_lines() - lines) / outage_s
+        cpu_share = (worker.cpu_seconds() - cpu) / outage_s
+        backlog_left = await _backlog_after(cluster)
+        count = await settle(cluster, expected, RUN_S)
+    complete = outcome.counted(count)
+    quiet = log_rate <= MAX_LOG_LINES_PER_S and cpu_share <= MAX_CPU_SHARE
+    outcome.fault(
+        alive and quiet and complete,
+        f"down {outage_s:g} s: alive {alive}, {log_rate:.2f} log lines/s, "
+        f"{cpu_share:.0%} of a core; backlog at restart {backlog_left}; {count}",
+    )
+    return outcome
+
+
+async def _backlog_after(cluster: Cluster) -> int:
+    """Start Redis again; what the workers still had to do at that moment."""
+    await asyncio.to_thread(cluster.redis.start)
+    for _ in range(3):
+        try:
+            return await cluster.backlog()
+        except RedisError:  # the harness's own connection died with the old server
+            continue
+    return -1
+
+
+async def webhook_down(root: Path) -> Outcome:
+    """The webhook receiver answers 503 for a while; each story is retried, then posted once."""
+    outcome = Outcome("webhook receiver down, then back")
+    expected = short_episodes()
+    async with Cluster(root) as cluster:
+        cluster.receiver.status = 503
+        await cluster.start("pipeline")
+        await cluster.publish([e.event for e in expected])
+
+        async def failing() -> bool:
+            return await cluster.failed_delivery_attempts() >= 3
+
+        await wait_for(failing, RUN_S, every_s=0.2)
+        failures = await cluster.failed_delivery_attempts()
+        cluster.receiver.status = 200
+        count = await settle(cluster, expected, RUN_S)
+    complete = outcome.counted(count)
+    outcome.fault(failures >= 3 and complete, f"{failures} failed attempts, then {count}")
+    return outcome
+
+
+async def duplicates(root: Path) -> Outcome:
+    """Every episode published twice to two replicas; then every stage's stream replayed."""
+    outcome = Outcome("duplicate events at every stage")
+    expected = short_episodes()
+    async with Cluster(root) as cluster:
+        replicas = [cluster.spawn(f"replica-{n}") for n in (1, 2)]
+        await cluster.ready(*replicas)
+        first = [e.event for e in expected]
+        # Same episodes again: once with fresh event ids (a re-ingest), once verbatim (a retry).
+        again = [e.model_copy(update={"event_id": e.event_id + "-again"}) for e in first]
+        await cluster.publish(first + again + first)
+        count = await settle(cluster, expected, RUN_S)
+        outcome.fault(outcome.counted(count), f"each episode published 3 times: {count}")
+        # Last stage first: each copy then flows through the stages already replayed once.
+        for stream in reversed(dict.fromkeys(event.stream for event in CONSUMES.values())):
+            copied = await _copy_stream(cluster.client, stream)
+            count = await settle(cluster, expected, RUN_S)
+            outcome.fault(outcome.counted(count), f"{copied} entries of {stream} again: {count}")
+    return outcome
+
+
+async def _copy_stream(client: Redis, stream: str) -> int:
+    """Append a verbatim copy of every entry a stream holds (what a replaying producer does)."""
+    rows: list[tuple[bytes, dict[bytes, bytes]]] = await client.xrange(stream)  # type: ignore[assignment]
+    for _id, fields in rows:
+        await client.xadd(stream, fields)  # type: ignore[arg-type]
+    return len(rows)
+
+
+async def poison(root: Path) -> Outcome:
+    """At every stage: an entry that crashed its consumers, invalid payloads, hostile events.
+
+    The crashed entry is dead-lettered once past the delivery cap, invalid payloads at once;
+    hostile but valid events end processed or dead-lettered with a reason, never stuck or
+    crashing; and a good episode published behind them all comes through whole.
+    """
+    outcome = Outcome("poison events at every stage")
+    good = short_episodes()[:1]
+    async with Cluster(root) as cluster:
+        await ensure_groups(cluster.client, GROUPS)
+        cap = cluster.settings.max_deliveries
+        crashed = {pair: await crashed_entry(cluster.client, *pair, cap) for pair in GROUPS}
+        invalid = await invalid_entries(cluster.client, cluster.redis.url)
+        hostile = await hostile_events(cluster.client)
+        await cluster.start("pipeline")
+        await cluster.check_groups()
+        await cluster.publish([e.event for e in good])
+        count = await settle(cluster, good, RUN_S)
+        letters = await cluster.dead_letters()
+        stuck = await cluster.stuck_episodes()
+    by_entry = {(x.get("stage"), x.get("original_entry_id")): x for x in letters}
+    for (_stream, group), entry_id in crashed.items():
+        letter = by_entry.get((group, entry_id))
+        kind = letter.get("error_type") if letter else "nothing"
+        outcome.fault(kind == "DeliveryLimitExceeded", f"{group}: crashed {cap}× → {kind}")
+    for stream, entry_id in invalid:
+        for group in _groups_of(stream):
+            letter = by_entry.get((group, entry_id))
+            at = letter.get("delivery_count") if letter else None
+            outcome.fault(at == 1, f"{group}: invalid payload dead-lettered at delivery {at}")
+    crashes = {letter_episode(x) for x in letters if x.get("error_type") == "DeliveryLimitExceeded"}
+    reasons = {letter_episode(x): f"{x.get('stage')}: {x.get('error_type')}" for x in letters}
+    for h in hostile:
+        ended = reasons.get(h.episode_id, "processed")
+        outcome.bad_input(
+            h.episode_id not in stuck and h.episode_id not in crashes,
+            f"{h.what} → " + ("still pending" if h.episode_id in stuck else ended),
+        )
+    flowing = outcome.counted(count)
+    outcome.notes.append(
+        f"a good episode behind the poison: {count}" + ("" if flowing else " LOST")
+    )
+    return outcome
+
+
+def _groups_of(stream: str) -> list[str]:
+    return [group for s, group in GROUPS if s == stream]
