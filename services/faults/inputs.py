@@ -18,6 +18,7 @@ from schemas import DeadLettered, EpisodeDiscovered, EpisodeInfo, TranscriptLink
 from services.faults.cluster import Cluster, wait_for
 from services.faults.outcome import Outcome
 from services.faults.poison import letter_episode
+from services.faults.tally import SHORT, TRANSCRIPTS
 from services.fetcher.core import parse_feed
 from services.runtime.entries import Entry, read_range
 
@@ -97,7 +98,7 @@ def bad_transcripts(workdir: Path) -> list[BadInput]:
     letters = string.ascii_letters + string.digits + string.punctuation + "      \n"
     wav = speech_wav(workdir / "speech.wav")
     size = wav.stat().st_size
-    malformed = FIXTURES / "transcripts"
+    malformed = TRANSCRIPTS
 
     def link(path: Path, kind: str = "") -> dict[str, object]:
         return {"transcripts": [TranscriptLink(url=path.as_uri(), type=kind)]}
@@ -121,7 +122,7 @@ def bad_transcripts(workdir: Path) -> list[BadInput]:
 
 
 def _big_text(size: int) -> str:
-    paragraph = (FIXTURES / "transcripts" / "harbor_briefing_2026-05-04.txt").read_text()
+    paragraph = SHORT[0].read_text()
     return (paragraph * (size // len(paragraph) + 1))[:size]
 
 

@@ -1,9 +1,10 @@
-"""Poison for every stage's stream: entries that crashed consumers, invalid and hostile ones."""
+"""Poison at every stage's stream: entries that crashed consumers, invalid and hostile ones."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from redis.asyncio import Redis
@@ -24,9 +25,12 @@ from schemas import (
     TranscriptLink,
     TranscriptReady,
 )
-from services.faults.cluster import GROUPS
+from services.faults.cluster import GROUPS, Cluster
+from services.faults.outcome import Outcome
+from services.faults.tally import RUN_S, settle, short_episodes
 from services.runtime.broker import publishing_broker
 from services.runtime.entries import Entry, append
+from services.runtime.groups import ensure_groups
 
 MAXLEN = 100_000
 
@@ -139,3 +143,53 @@ def letter_episode(letter: Entry) -> str | None:
         return None
     episode = payload.get("episode") if isinstance(payload, dict) else None
     return episode.get("episode_id") if isinstance(episode, dict) else None
+
+
+async def poison(root: Path) -> Outcome:
+    """At every stage: an entry that crashed its consumers, invalid payloads, hostile events.
+
+    The crashed entry is dead-lettered once past the delivery cap, invalid payloads at once;
+    hostile but valid events end processed or dead-lettered with a reason, never stuck or
+    crashing; and a good episode published behind them all comes through whole.
+    """
+    outcome = Outcome("poison events at every stage")
+    good = short_episodes()[:1]
+    async with Cluster(root) as cluster:
+        await ensure_groups(cluster.client, GROUPS)
+        cap = cluster.settings.max_deliveries
+        crashed = {pair: await crashed_entry(cluster.client, *pair, cap) for pair in GROUPS}
+        invalid = await invalid_entries(cluster.client, cluster.redis.url)
+        hostile = await hostile_events(cluster.client)
+        await cluster.start("pipeline")
+        await cluster.check_groups()
+        await cluster.publish([e.event for e in good])
+        count = await settle(cluster, good, RUN_S)
+        letters = await cluster.dead_letters()
+        stuck = await cluster.stuck_episodes()
+    by_entry = {(x.get("stage"), x.get("original_entry_id")): x for x in letters}
+    for (_stream, group), entry_id in crashed.items():
+        letter = by_entry.get((group, entry_id))
+        kind = letter.get("error_type") if letter else "nothing"
+        outcome.fault(kind == "DeliveryLimitExceeded", f"{group}: crashed {cap}× → {kind}")
+    for stream, entry_id in invalid:
+        for group in _groups_of(stream):
+            letter = by_entry.get((group, entry_id))
+            at = letter.get("delivery_count") if letter else None
+            outcome.fault(at == 1, f"{group}: invalid payload dead-lettered at delivery {at}")
+    crashes = {letter_episode(x) for x in letters if x.get("error_type") == "DeliveryLimitExceeded"}
+    reasons = {letter_episode(x): f"{x.get('stage')}: {x.get('error_type')}" for x in letters}
+    for h in hostile:
+        ended = reasons.get(h.episode_id, "processed")
+        outcome.bad_input(
+            h.episode_id not in stuck and h.episode_id not in crashes,
+            f"{h.what} → " + ("still pending" if h.episode_id in stuck else ended),
+        )
+    flowing = outcome.counted(count)
+    outcome.notes.append(
+        f"a good episode behind the poison: {count}" + ("" if flowing else " LOST")
+    )
+    return outcome
+
+
+def _groups_of(stream: str) -> list[str]:
+    return [group for s, group in GROUPS if s == stream]

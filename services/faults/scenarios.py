@@ -10,29 +10,17 @@ from redis.exceptions import RedisError
 
 from schemas import SegmentDetected
 from services.cli.sources import SAMPLE
-from services.faults.cluster import CONSUMES, GROUPS, PIPELINE, Cluster, Worker, wait_for
+from services.faults.cluster import CONSUMES, PIPELINE, Cluster, wait_for
 from services.faults.outcome import Outcome
-from services.faults.poison import crashed_entry, hostile_events, invalid_entries, letter_episode
-from services.faults.tally import Expected, expect, settle
-from services.runtime.groups import ensure_groups
+from services.faults.tally import RUN_S, expect, settle, short_episodes
+from services.faults.workers import Worker
 
-TRANSCRIPTS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "transcripts"
-SHORT = (
-    TRANSCRIPTS / "harbor_briefing_2026-05-04.txt",
-    TRANSCRIPTS / "circuit_daily_2026-04-22.txt",
-)
-#: A run not finished by then has lost something (a short run takes a few seconds).
-RUN_S = 90.0
 OUTAGE_S = 30.0
 #: While Redis is down a worker may say so, not flood its log or spin a core.
 MAX_LOG_LINES_PER_S = 5.0
 MAX_CPU_SHARE = 0.25
 #: The stage the kill scenario shoots: it gets an entry per segment, so a first read holds many.
 VICTIM = "classifier"
-
-
-def short_episodes() -> list[Expected]:
-    return [expect(path) for path in SHORT]
 
 
 async def worker_killed(root: Path) -> Outcome:
@@ -187,53 +175,3 @@ async def _copy_stream(client: Redis, stream: str) -> int:
     for _id, fields in rows:
         await client.xadd(stream, fields)  # type: ignore[arg-type]
     return len(rows)
-
-
-async def poison(root: Path) -> Outcome:
-    """At every stage: an entry that crashed its consumers, invalid payloads, hostile events.
-
-    The crashed entry is dead-lettered once past the delivery cap, invalid payloads at once;
-    hostile but valid events end processed or dead-lettered with a reason, never stuck or
-    crashing; and a good episode published behind them all comes through whole.
-    """
-    outcome = Outcome("poison events at every stage")
-    good = short_episodes()[:1]
-    async with Cluster(root) as cluster:
-        await ensure_groups(cluster.client, GROUPS)
-        cap = cluster.settings.max_deliveries
-        crashed = {pair: await crashed_entry(cluster.client, *pair, cap) for pair in GROUPS}
-        invalid = await invalid_entries(cluster.client, cluster.redis.url)
-        hostile = await hostile_events(cluster.client)
-        await cluster.start("pipeline")
-        await cluster.check_groups()
-        await cluster.publish([e.event for e in good])
-        count = await settle(cluster, good, RUN_S)
-        letters = await cluster.dead_letters()
-        stuck = await cluster.stuck_episodes()
-    by_entry = {(x.get("stage"), x.get("original_entry_id")): x for x in letters}
-    for (_stream, group), entry_id in crashed.items():
-        letter = by_entry.get((group, entry_id))
-        kind = letter.get("error_type") if letter else "nothing"
-        outcome.fault(kind == "DeliveryLimitExceeded", f"{group}: crashed {cap}× → {kind}")
-    for stream, entry_id in invalid:
-        for group in _groups_of(stream):
-            letter = by_entry.get((group, entry_id))
-            at = letter.get("delivery_count") if letter else None
-            outcome.fault(at == 1, f"{group}: invalid payload dead-lettered at delivery {at}")
-    crashes = {letter_episode(x) for x in letters if x.get("error_type") == "DeliveryLimitExceeded"}
-    reasons = {letter_episode(x): f"{x.get('stage')}: {x.get('error_type')}" for x in letters}
-    for h in hostile:
-        ended = reasons.get(h.episode_id, "processed")
-        outcome.bad_input(
-            h.episode_id not in stuck and h.episode_id not in crashes,
-            f"{h.what} → " + ("still pending" if h.episode_id in stuck else ended),
-        )
-    flowing = outcome.counted(count)
-    outcome.notes.append(
-        f"a good episode behind the poison: {count}" + ("" if flowing else " LOST")
-    )
-    return outcome
-
-
-def _groups_of(stream: str) -> list[str]:
-    return [group for s, group in GROUPS if s == stream]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from services.faults.inputs import bad_inputs
 from services.faults.outcome import Outcome
+from services.faults.poison import poison
 from services.faults.scenarios import (
     duplicates,
-    poison,
     redis_down,
     redis_restarted,
     webhook_down,

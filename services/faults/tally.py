@@ -18,6 +18,13 @@ from services.segmenter.main import build_segmenter
 from services.segmenter.worker import SegmentFn
 from services.transcriber.core import parse_transcript
 
+TRANSCRIPTS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "transcripts"
+SHORT = (
+    TRANSCRIPTS / "harbor_briefing_2026-05-04.txt",
+    TRANSCRIPTS / "circuit_daily_2026-04-22.txt",
+)
+#: A run not finished by then has lost something (a short run takes a few seconds).
+RUN_S = 90.0
 #: After the last expected alert, how long to keep watching for late duplicates.
 SETTLE_S = 1.5
 
@@ -95,3 +102,7 @@ async def settle(cluster: Cluster, expected: Sequence[Expected], timeout_s: floa
     if await wait_for(done, timeout_s, every_s=0.25):
         await asyncio.sleep(SETTLE_S)
     return await count(cluster, expected)
+
+
+def short_episodes() -> list[Expected]:
+    return [expect(path) for path in SHORT]
