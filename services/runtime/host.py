@@ -42,6 +42,12 @@ class StageHost:
                 await hook()
             broker = build_broker(self.settings, self.redis_url, stage=stage.name)
             broker.include_router(stage.router)
+            # FastStream starts subscribers before publishers: with a backlog, a handler
+            # that publishes explicitly (the segmenter) would run before its publisher
+            # has a producer. Publishers first, then everything.
+            await broker.connect()
+            for publisher in broker.publishers:
+                await publisher.start()
             await broker.start()
             self._brokers.append(broker)
             self._loops += [asyncio.create_task(loop()) for loop in stage.loops]

@@ -176,3 +176,25 @@ async def _count(client: Redis, stream: str, n: int) -> bool:
 async def _pending(client: Redis, group: str, n: int) -> bool:
     info = await client.xpending(EpisodeDiscovered.stream, group)
     return int(info["pending"]) == n
+
+
+async def test_a_backlog_waiting_at_start_up_is_published_from_the_first_entry(
+    redis_url: str, settings: Settings
+) -> None:
+    """A handler that publishes explicitly must not run before its publisher is ready."""
+    router = RedisRouter()
+    out = publisher_for(router, TranscriptReady, settings)
+
+    @consume(router, EpisodeDiscovered, group="splitter", settings=settings)
+    async def on_episode(e: EpisodeDiscovered) -> None:
+        for _ in range(2):
+            await out.publish(TranscriptReady(episode=e.episode, **e.caused("splitter")))
+
+    client = Redis.from_url(redis_url)
+    await client.xgroup_create(EpisodeDiscovered.stream, "splitter", id="0", mkstream=True)
+    await publish(redis_url, *(episode(n) for n in range(20)))
+    stage = Stage("splitter", router, (EpisodeDiscovered,))
+    async with StageHost([stage], settings.model_copy(update={"claim_idle_ms": 60_000}), redis_url):
+        await wait_for(lambda: _count(client, TranscriptReady.stream, 40), within_s=10)
+        await wait_for(lambda: _pending(client, "splitter", 0))
+    await client.aclose()
