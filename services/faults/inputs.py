@@ -175,8 +175,5 @@ async def bad_inputs(root: Path) -> Outcome:
         alive = worker.alive()
     for item, end in zip(inputs, ends, strict=True):
         handled = alive and end is not None and "DeliveryLimitExceeded" not in end
-        note = f"{item.what} → {end or f'nothing after {SWEEP_S:g} s'}"
-        outcome.bad_input(handled, note)
-        if handled:
-            outcome.notes.append(note)
+        outcome.bad_input(handled, f"{item.what} → {end or f'nothing after {SWEEP_S:g} s'}")
     return outcome

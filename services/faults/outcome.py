@@ -37,11 +37,12 @@ class Outcome:
         self.faults_survived += survived
         self.notes.append(("" if survived else "NOT SURVIVED: ") + note)
 
-    def bad_input(self, handled: bool, note: str) -> None:
+    def bad_input(self, handled: bool, note: str = "") -> None:
+        """One input tried; `note` says how it ended (kept when handled only if given)."""
         self.bad_inputs_tried += 1
         self.bad_inputs_handled += handled
-        if not handled:
-            self.notes.append("NOT HANDLED: " + note)
+        if not handled or note:
+            self.notes.append(("" if handled else "NOT HANDLED: ") + note)
 
     def counted(self, count: Count) -> bool:
         """Add a run's lost and doubled stories; True when there were none."""
