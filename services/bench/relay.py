@@ -55,7 +55,9 @@ async def faststream_relay(url: str, count: int, size: int) -> RelayRun:
     router = RedisRouter()
     relayed, done = 0, asyncio.Event()
 
-    @router.subscriber(stream=StreamSub(SOURCE, group=GROUP, consumer="fs"))
+    @router.subscriber(
+        stream=StreamSub(SOURCE, group=GROUP, consumer="fs", max_records=settings.read_count)
+    )
     @router.publisher(stream=TARGET)
     async def relay(body: dict[str, Any]) -> dict[str, Any]:
         nonlocal relayed

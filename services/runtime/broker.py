@@ -64,6 +64,9 @@ def consume(
                 consumer=settings.consumer_name,
                 polling_interval=settings.poll_interval_ms,
                 min_idle_time=claim_idle_ms,
+                # Without a count one consumer takes a whole backlog into its pending list,
+                # and replicas started to help (or by KEDA) would find nothing to share.
+                max_records=settings.read_count,
             ),
             title=f"{group}:{event.__name__}" + (":claim" if claim_idle_ms else ""),
             max_workers=max_workers,

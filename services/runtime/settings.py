@@ -37,6 +37,9 @@ class Settings(BaseSettings):
         default=60_000, description="Entries pending this long are claimed by a live consumer."
     )
     poll_interval_ms: int = Field(default=100, description="Blocking read timeout per poll.")
+    read_count: int = Field(
+        default=1, ge=1, description="Entries a consumer takes per read; small, so replicas share."
+    )
     max_deliveries: int = Field(
         default=5, description="An entry delivered more often than this is dead-lettered."
     )

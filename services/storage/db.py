@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import IO
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -61,10 +65,39 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
+#: Any fixed number: the PostgreSQL advisory lock every newsdesk process migrates under.
+_PG_MIGRATION_LOCK = 0x6E657773
+
+
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the latest revision (idempotent)."""
-    async with _migrate_lock, engine.begin() as conn:
+    """Bring the schema to the latest revision (idempotent, safe to run from many processes:
+    store, notifier, fetcher and API all start by migrating)."""
+    async with _migrate_lock, _across_processes(engine), engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
+            )
         await conn.run_sync(_upgrade)
+
+
+@contextlib.asynccontextmanager
+async def _across_processes(engine: AsyncEngine) -> AsyncIterator[None]:
+    """For SQLite, an exclusive lock on a file beside the database (PostgreSQL locks itself)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    handle = await asyncio.to_thread(_locked_file, Path(f"{database}.migrate.lock"))
+    try:
+        yield
+    finally:
+        handle.close()  # closing the file releases the lock
+
+
+def _locked_file(path: Path) -> IO[str]:
+    handle = path.open("a")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
 
 
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
