@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from services.fetcher.schedule import parse_retry_after
+from services.runtime.retry_after import parse_retry_after
 from services.runtime.ssrf import Resolver, UnsafeUrlError, check_url, guarded_transport, resolve
 
 Outcome = Literal["fetched", "not_modified", "gone", "failed"]

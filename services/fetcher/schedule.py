@@ -8,7 +8,6 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 from schemas.ids import stable_id
 
@@ -90,22 +89,6 @@ def _within(interval: timedelta, bounds: Bounds, feed_key: str) -> timedelta:
     share = interval * (_SPREAD * int(stable_id("spread", feed_key, length=8), 16) / 16**8)
     spread = interval + share if interval + share <= bounds.max_interval else interval - share
     return max(spread, bounds.min_interval)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Retry-After as seconds from `now`: delta-seconds or an HTTP date; None if unreadable."""
-    if not value:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max((when - now).total_seconds(), 0.0)
 
 
 def parse_max_age(cache_control: str | None) -> float | None:

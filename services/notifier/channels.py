@@ -10,13 +10,13 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from standardwebhooks.webhooks import Webhook
 
 from services.notifier.policy import Answer
+from services.runtime.retry_after import parse_retry_after
 from services.runtime.ssrf import UnsafeUrlError, check_url
 
 BODY_KEPT = 1000
@@ -41,22 +41,6 @@ def webhook_headers(
     if secret:
         headers["webhook-signature"] = Webhook(signing_key(secret)).sign(message_id, now, body)
     return headers
-
-
-def retry_after_s(value: str | None, now: datetime) -> float | None:
-    """A Retry-After header (seconds, or an HTTP date) as seconds from now."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - now).total_seconds())
 
 
 class Pacer:
@@ -133,5 +117,5 @@ class Sender:
         return Answer(
             status_code=response.status_code,
             body=text,
-            retry_after=retry_after_s(response.headers.get("retry-after"), now),
+            retry_after=parse_retry_after(response.headers.get("retry-after"), now),
         )

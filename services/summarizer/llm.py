@@ -7,8 +7,6 @@ import json
 import random
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 import httpx
@@ -17,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from schemas.model import EntityMention, Segment, Summary
 from services.runtime.errors import PermanentError, TransientError
+from services.runtime.retry_after import parse_retry_after
 from services.summarizer.cache import MemoryCache, SummaryCache, content_key
 from services.summarizer.core import entity_names, summarize_segment, trace
 from services.summarizer.faithful import unsupported
@@ -199,7 +198,7 @@ class LLMSummarizer:
             raise LLMFailure(
                 f"HTTP {response.status_code}",
                 transient=True,
-                retry_after=retry_after_s(response.headers.get("retry-after")),
+                retry_after=parse_retry_after(response.headers.get("retry-after")),
                 usage=Usage(),
             )
         if not response.is_success:
@@ -300,23 +299,6 @@ def _usage(data: dict[str, Any]) -> Usage:
         tokens_in=int(usage.get("prompt_tokens") or 0),
         tokens_out=int(usage.get("completion_tokens") or 0),
     )
-
-
-def retry_after_s(value: str | None, *, now: datetime | None = None) -> float | None:
-    """`Retry-After` in seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)  # "-0000" dates parse naive; HTTP dates are UTC
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
 
 from services.runtime.errors import PermanentError, TransientError
+from services.runtime.retry_after import parse_retry_after
 
 _RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -38,7 +37,7 @@ def error_for_response(response: httpx.Response, what: str) -> Exception | None:
         return None
     reason = f"{what}: HTTP {response.status_code} {response.reason_phrase}".rstrip()
     if response.status_code in _RETRYABLE or response.status_code >= 500:
-        retry_after = retry_after_seconds(response.headers.get("retry-after"))
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
         return TransientError(reason, retry_after=retry_after)
     return PermanentError(reason)
 
@@ -49,20 +48,6 @@ def error_for_exception(exc: httpx.HTTPError, what: str) -> Exception:
     if isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError):
         return TransientError(reason)
     return PermanentError(reason)
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
-    text = (value or "").strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
 async def _stream(

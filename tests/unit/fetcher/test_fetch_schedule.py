@@ -12,7 +12,6 @@ from services.fetcher.schedule import (
     next_check,
     next_check_after_failure,
     parse_max_age,
-    parse_retry_after,
 )
 
 NOW = datetime(2026, 5, 6, 12, 0, tzinfo=UTC)
@@ -79,23 +78,6 @@ def test_spread_keeps_each_feed_within_bounds_and_apart() -> None:
     assert all(NOW + timedelta(hours=1) <= d <= NOW + timedelta(minutes=66) for d in due)
     at_max = {next_check(NOW, Signals(ttl_minutes=10_000), BOUNDS, f"f{i}") for i in range(50)}
     assert all(NOW + timedelta(hours=21) <= d <= NOW + timedelta(hours=24) for d in at_max)
-
-
-@pytest.mark.parametrize(
-    ("value", "seconds"),
-    [
-        ("120", 120.0),
-        (" 0 ", 0.0),
-        ("Wed, 06 May 2026 12:30:00 GMT", 1800.0),
-        ("Wed, 06 May 2026 11:00:00 GMT", 0.0),
-        ("soon", None),
-        ("-5", None),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_parse_retry_after(value: str | None, seconds: float | None) -> None:
-    assert parse_retry_after(value, NOW) == seconds
 
 
 @pytest.mark.parametrize(

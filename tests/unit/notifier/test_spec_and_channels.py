@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 from standardwebhooks.webhooks import Webhook
 
-from services.notifier.channels import Pacer, retry_after_s, webhook_headers
+from services.notifier.channels import Pacer, webhook_headers
 from services.notifier.spec import SubscriptionSpec, changed, new_secret
 
 WEBHOOK = {"name": "hook", "channel": "webhook", "url": "https://example.com/hook"}
@@ -72,14 +72,6 @@ def test_a_plain_text_secret_from_settings_signs_as_its_bytes() -> None:
     body = "{}"
     headers = webhook_headers("msg_2", body, "not base64!", datetime.now(UTC))
     assert Webhook(b"not base64!").verify(body, headers) == {}
-
-
-@pytest.mark.parametrize(
-    ("value", "seconds"),
-    [("30", 30.0), (None, None), ("soon", None), ("Fri, 27 Nov 2026 12:01:00 GMT", 60.0)],
-)
-def test_retry_after(value: str | None, seconds: float | None) -> None:
-    assert retry_after_s(value, datetime(2026, 11, 27, 12, 0, tzinfo=UTC)) == seconds
 
 
 async def test_pacer_spaces_messages_to_one_url_and_holds_after_a_429() -> None:

@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 from schemas import EntityMention, Segment
 from services.runtime.errors import PermanentError, TransientError
 from services.summarizer.cache import FileCache
-from services.summarizer.llm import LLMConfig, LLMSummarizer, retry_after_s
+from services.summarizer.llm import LLMConfig, LLMSummarizer
 
 STORY = (
     "Next up, a deal in the chip world.\n"
@@ -269,14 +268,3 @@ async def test_non_story_segments_never_reach_the_endpoint(server: ChatServer) -
         summary = await summarizer(server, client).summarize(ad, [])
     assert summary.headline == "Sponsor read: Acme"
     assert server.requests == []
-
-
-@pytest.mark.parametrize(
-    ("header", "seconds"),
-    [("7", 7.0), ("0", 0.0), (None, None), ("soon", None), ("Wed, 21 Oct 2015 07:28:30 GMT", 30.0)],
-)
-def test_retry_after_reads_seconds_and_http_dates(
-    header: str | None, seconds: float | None
-) -> None:
-    now = datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC)
-    assert retry_after_s(header, now=now) == seconds
