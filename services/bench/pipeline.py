@@ -12,7 +12,8 @@ from pathlib import Path
 from schemas import EpisodeDiscovered, EpisodeInfo
 from schemas.ids import episode_id_for_text
 from services.bench.relay import RelayRun, bare_relay, faststream_relay
-from services.faults.cluster import Cluster, Worker, wait_for
+from services.faults.cluster import Cluster, wait_for
+from services.faults.workers import Worker
 from services.storage.db import sessions
 from services.storage.repository import StoryRepository
 
