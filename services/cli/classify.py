@@ -26,9 +26,9 @@ from services.classifier.evaluation import (
 )
 from services.classifier.gazetteer import load_gazetteer
 from services.cli.app import app, bench_app, eval_app
+from services.cli.gold import read_gold
 from services.cli.runtime import load_settings
 from services.nlp.taxonomy import load_taxonomies
-from services.transcriber.core import TranscriptError, parse_transcript
 
 console = Console()
 GOLD_FOLDER = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "gold"
@@ -171,12 +171,7 @@ def _eval_headlines(classifier: Classifier, paths: Sequence[Path]) -> dict[str, 
 
 
 def _load_gold(path: Path) -> list[GoldSegment]:
-    try:
-        gold = json.loads(path.read_text(encoding="utf-8"))
-        source = _transcript_path(str(gold["transcript"]), path)
-        transcript = parse_transcript(source.read_bytes(), name=source.name)
-    except (OSError, KeyError, ValueError, TranscriptError) as exc:
-        raise typer.BadParameter(f"{path}: {exc}") from exc
+    gold, transcript = read_gold(path)
     return gold_segments(gold, transcript.text, transcript.first_line)
 
 
@@ -189,17 +184,6 @@ def _load_headlines(path: Path) -> list[dict[str, str]]:
     if not all(isinstance(r, dict) and {"text", "section"} <= r.keys() for r in rows):
         raise typer.BadParameter(f"{path}: every line needs a text and a section")
     return rows
-
-
-def _transcript_path(name: str, gold_file: Path) -> Path:
-    """As given, or relative to the gold file or a folder above it."""
-    candidate = Path(name)
-    if candidate.is_absolute() or candidate.exists():
-        return candidate
-    for folder in gold_file.resolve().parents:
-        if (folder / candidate).exists():
-            return folder / candidate
-    raise FileNotFoundError(f"transcript not found: {name}")
 
 
 def _report_dict(report: SectionReport) -> dict[str, Any]:

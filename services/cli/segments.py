@@ -16,6 +16,7 @@ from rich.table import Table
 
 from schemas.model import Segment
 from services.cli.app import bench_app, eval_app
+from services.cli.gold import transcript_path
 from services.cli.runtime import load_settings
 from services.nlp.embeddings import Embedder, shared_embedder
 from services.nlp.taxonomy import Taxonomy, load_taxonomies
@@ -87,16 +88,9 @@ def _read_gold(path: Path) -> Gold:
         raise typer.BadParameter(f"{path} is not a gold file (DESIGN §7): {exc}") from exc
 
 
-def _transcript_path(gold_file: Path, named: str) -> Path:
-    """A gold file names its transcript relative to the working directory, the gold file
-    or the repository, in that order of preference."""
-    candidates = [Path(named), gold_file.parent / named, REPO_ROOT / named]
-    return next((p for p in candidates if p.exists()), Path(named))
-
-
 def _evaluate(gold_file: Path, setup: _Setup, tolerance: int) -> dict[str, Any]:
     gold = _read_gold(gold_file)
-    transcript_file = _transcript_path(gold_file, gold.transcript)
+    transcript_file = transcript_path(gold_file, gold.transcript)
     transcript = _read_transcript(transcript_file)
     started = time.perf_counter()
     found = setup.segment(transcript.text, transcript.first_line, setup.config(transcript.podcast))

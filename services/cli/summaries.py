@@ -17,9 +17,9 @@ from rich.table import Table
 
 from schemas import EntityMention, Segment
 from services.cli.app import bench_app, eval_app
+from services.cli.gold import read_gold
 from services.summarizer.core import summarize_segment
 from services.summarizer.evaluate import StoryScore, score_story, summarize_scores
-from services.transcriber.core import TranscriptError, parse_transcript
 
 console = Console()
 EntitiesFn = Callable[[Segment, Sequence[str]], list[EntityMention]]
@@ -40,12 +40,7 @@ class GoldSegment:
 
 def load_gold(path: Path) -> list[GoldSegment]:
     """A DESIGN §7 gold file → its transcript cut at the gold start lines."""
-    try:
-        gold = json.loads(path.read_text(encoding="utf-8"))
-        source = _transcript_path(gold["transcript"], path)
-        transcript = parse_transcript(source.read_bytes(), name=source.name)
-    except (OSError, KeyError, ValueError, TranscriptError) as exc:
-        raise typer.BadParameter(f"{path}: {exc}") from exc
+    gold, transcript = read_gold(path)
     lines = transcript.text.split("\n")
     offsets = [0]
     for line in lines:
@@ -69,17 +64,6 @@ def load_gold(path: Path) -> list[GoldSegment]:
         )
         out.append(GoldSegment(segment, row.get("title", ""), list(row.get("entities", []))))
     return out
-
-
-def _transcript_path(name: str, gold_file: Path) -> Path:
-    """The gold file's transcript: as given, or relative to the gold file or a folder above it."""
-    candidate = Path(name)
-    if candidate.is_absolute() or candidate.exists():
-        return candidate
-    for folder in gold_file.resolve().parents:
-        if (folder / candidate).exists():
-            return folder / candidate
-    raise FileNotFoundError(f"transcript not found: {name}")
 
 
 def _entities_fn(source: EntitySource) -> EntitiesFn:
