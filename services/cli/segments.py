@@ -18,6 +18,7 @@ from schemas.model import Segment
 from services.cli.app import bench_app, eval_app
 from services.cli.gold import transcript_path
 from services.cli.runtime import load_settings
+from services.cli.sources import SAMPLE
 from services.nlp.embeddings import Embedder, shared_embedder
 from services.nlp.taxonomy import Taxonomy, load_taxonomies
 from services.segmenter.config import Profiles, SegmenterConfig, load_profiles
@@ -25,8 +26,6 @@ from services.segmenter.core import segment_transcript
 from services.segmenter.evaluation import Gold, Scores, Span, load_gold, score
 from services.transcriber.core import Transcript, TranscriptError, parse_transcript
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = REPO_ROOT / "seeds" / "000_3ec279d0775a14a8.txt"
 console = Console()
 
 _COLUMNS = {

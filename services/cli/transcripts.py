@@ -16,11 +16,11 @@ from rich.console import Console
 from rich.table import Table
 
 from services.cli.app import bench_app
+from services.cli.sources import SAMPLE
 from services.transcriber.asr import PocketSphinx
 from services.transcriber.audio import MissingToolError, require_ffmpeg
 from services.transcriber.core import parse_transcript, transcript_from_fragments
 
-SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_3ec279d0775a14a8.txt"
 console = Console()
 
 
@@ -117,7 +117,7 @@ def _bench_parse(data: bytes, name: str, rounds: int) -> float:
 
 
 def _body_lines() -> list[str]:
-    transcript = parse_transcript(SEED.read_bytes(), name=SEED.name)
+    transcript = parse_transcript(SAMPLE.read_bytes(), name=SAMPLE.name)
     return [line for line in transcript.text.split("\n") if line.strip()]
 
 

@@ -89,10 +89,3 @@ class StoryRepository:
             query = query.where(SegmentRow.kind.in_(kinds))
         async with self._sessions() as session:
             return (await session.scalars(query)).all()
-
-    async def stored_count(self, episode_id: str) -> int:
-        async with self._sessions() as session:
-            rows = await session.scalars(
-                select(SegmentRow.segment_id).where(SegmentRow.episode_id == episode_id)
-            )
-            return len(rows.all())
