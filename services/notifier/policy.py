@@ -120,6 +120,9 @@ def _failed(
     disable = None
     if in_a_row >= policy.disable_after:
         disable = f"{in_a_row} failed attempts in a row; last: {error}"
-    hold = retry_at or now + timedelta(seconds=policy.schedule[0] if policy.schedule else 0)
+    # The endpoint backs off by its own failures in a row, not by this delivery's: a burst of
+    # new stories to a dead endpoint must not use up `disable_after` in seconds.
+    step = min(endpoint_failures, len(policy.schedule) - 1)
+    hold = now + timedelta(seconds=policy.schedule[step] if policy.schedule else 0)
     status = "pending" if retry_at else "failed"
     return Verdict(Outcome.FAILED, status, retry_at, True, error, disable, hold_until=hold)

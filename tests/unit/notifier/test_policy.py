@@ -77,3 +77,14 @@ def test_rejected_payloads_fail_without_blaming_the_endpoint() -> None:
     assert (rejected.status, rejected.counts_as_failure, rejected.disable_reason) == (
         "failed", False, None
     )  # fmt: skip
+
+
+def test_a_failing_endpoint_backs_off_by_its_own_streak_not_each_new_story() -> None:
+    """A burst of first attempts at a dead endpoint waits longer each time, so it takes
+    the whole schedule, not seconds, to reach `disable_after`."""
+    holds = [
+        judge("webhook", Answer(503), failures=0, endpoint_failures=streak, now=NOW,
+              policy=POLICY).hold_until
+        for streak in range(4)
+    ]  # fmt: skip
+    assert holds == [NOW + timedelta(seconds=s) for s in (5, 300, 1800, 1800)]
