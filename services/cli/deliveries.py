@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -11,7 +10,7 @@ from rich.table import Table
 
 from services.api.views import DeliveryOut
 from services.cli.app import app
-from services.cli.subscriptions import JsonOption, Sessions, with_store
+from services.cli.subscriptions import JsonOption, Sessions, echo_json, with_store
 from services.storage.outbox import Outbox, utcnow
 from services.storage.subscriptions import SubscriptionRepository
 
@@ -53,7 +52,7 @@ def list_deliveries(
 
     rows = with_store(fetch)
     if as_json:
-        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+        echo_json(rows)
         return
     table = Table(title=f"{len(rows)} deliveries")
     for column in ("id", "subscription", "status", "tries", "last answer", "headline"):
@@ -81,7 +80,7 @@ def show_delivery(
 
     out = with_store(fetch)
     if as_json:
-        typer.echo(json.dumps(out.model_dump(mode="json"), indent=2))
+        echo_json(out)
         return
     console.print(f"[bold]{out.delivery_id}[/] {out.headline!r} → {out.subscription} "
                   f"({out.channel}): {out.status} after {out.attempts} attempt(s)")  # fmt: skip

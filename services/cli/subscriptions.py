@@ -7,14 +7,14 @@ import json
 import os
 import re
 import string
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -53,6 +53,14 @@ def with_store(work: Callable[[Sessions], Awaitable[T]]) -> T:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def echo_json(value: BaseModel | Sequence[BaseModel]) -> None:
+    """What `--json` prints: one model, or a list of them, as indented JSON."""
+    if isinstance(value, BaseModel):
+        typer.echo(json.dumps(value.model_dump(mode="json"), indent=2))
+    else:
+        typer.echo(json.dumps([v.model_dump(mode="json") for v in value], indent=2))
 
 
 def reasons(exc: ValidationError) -> str:
@@ -112,7 +120,7 @@ async def _feed_ids(repo: SubscriptionRepository, refs: list[str]) -> list[str]:
 
 def print_subscription(out: SubscriptionOut, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(out.model_dump(mode="json"), indent=2))
+        echo_json(out)
         return
     table = Table(show_header=False, title=f"subscription {out.name}")
     for key in SHOWN:
@@ -218,7 +226,7 @@ def list_subscriptions(as_json: JsonOption = False) -> None:
 
     rows = with_store(fetch)
     if as_json:
-        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+        echo_json(rows)
         return
     table = Table(title=f"{len(rows)} subscriptions")
     for column in ("name", "channel", "state", "rule", "cadence", "delivered", "pending", "failed"):
@@ -303,7 +311,7 @@ def preview_subscription(
 
     stories = with_store(fetch)
     if as_json:
-        typer.echo(json.dumps([s.model_dump(mode="json") for s in stories], indent=2))
+        echo_json(stories)
         return
     table = Table(title=f"{name}: {len(stories)} stories in the last {days} days")
     for column in ("podcast", "episode", "#", "section", "headline"):
