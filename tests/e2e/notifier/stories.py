@@ -19,6 +19,7 @@ from schemas import (
 from schemas.ids import segment_id
 from services.notifier.spec import SubscriptionSpec
 from services.storage.subscriptions import SubscriptionRepository
+from tests.e2e.notifier.receivers import Receiver
 
 EPISODE = EpisodeInfo(
     episode_id="ep-notifier",
@@ -63,6 +64,16 @@ def story(
 async def subscribe(repo: SubscriptionRepository, **fields: Any) -> SubscriptionSpec:
     spec = SubscriptionSpec.model_validate(fields)
     await repo.create(spec.row())
+    return spec
+
+
+async def signed_webhook(
+    repo: SubscriptionRepository, receiver: Receiver, **fields: Any
+) -> SubscriptionSpec:
+    """A webhook subscription to `receiver`, which then answers 401 to a signature that does
+    not verify with the subscription's secret."""
+    spec = await subscribe(repo, channel="webhook", url=receiver.url, **fields)
+    receiver.secret = spec.secret
     return spec
 
 

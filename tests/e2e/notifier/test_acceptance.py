@@ -13,7 +13,7 @@ from services.runtime.settings import Settings
 from services.storage.repository import StoryRepository
 from services.storage.subscriptions import SubscriptionRepository
 from tests.e2e.notifier.receivers import Receiver
-from tests.e2e.notifier.stories import subscribe
+from tests.e2e.notifier.stories import signed_webhook, subscribe
 from tests.e2e.pipeline.test_sample_episode import run_pipeline
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -27,9 +27,7 @@ async def test_sample_episode_alerts_each_subscription_exactly_once(
     receivers: Callable[..., Receiver],
 ) -> None:
     hook, slack = receivers(), receivers()
-    spec = await subscribe(repo, name="anthropic", channel="webhook", url=hook.url,
-                           rule={"entities": ["Anthropic"]})  # fmt: skip
-    hook.secret = spec.secret  # the receiver answers 401 to a signature that does not verify
+    await signed_webhook(repo, hook, name="anthropic", rule={"entities": ["Anthropic"]})
     await subscribe(repo, name="policy", channel="slack", url=slack.url,
                     rule={"sections": ["policy-and-safety"]})  # fmt: skip
     event = discovered_from_file(SAMPLE)

@@ -12,7 +12,7 @@ from services.storage.outbox import Outbox
 from services.storage.subscriptions import SubscriptionRepository
 from tests.e2e.notifier.conftest import Running
 from tests.e2e.notifier.receivers import Receiver
-from tests.e2e.notifier.stories import story, subscribe, wait_for
+from tests.e2e.notifier.stories import signed_webhook, story, subscribe, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -34,9 +34,7 @@ async def test_each_subscription_gets_exactly_its_stories_signed_and_never_twice
 ) -> None:
     hook = receivers()
     slack = receivers()
-    spec = await subscribe(repo, name="anthropic", channel="webhook", url=hook.url,
-                           rule={"entities": ["Anthropic"]})  # fmt: skip
-    hook.secret = spec.secret
+    await signed_webhook(repo, hook, name="anthropic", rule={"entities": ["Anthropic"]})
     await subscribe(repo, name="policy", channel="slack", url=slack.url,
                     rule={"sections": ["policy-and-safety"]})  # fmt: skip
     async with notifier(fast) as publish:
@@ -76,8 +74,7 @@ async def test_receiver_down_then_up_gets_every_story_exactly_once(
     notifier: Running,
 ) -> None:
     hook = receivers()
-    spec = await subscribe(repo, name="all", channel="webhook", url=hook.url)
-    hook.secret = spec.secret
+    await signed_webhook(repo, hook, name="all")
     hook.stop()
     outbox = Outbox(db)
     async with notifier(fast) as publish:

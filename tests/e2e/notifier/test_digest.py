@@ -18,7 +18,7 @@ from services.runtime.settings import Settings
 from services.storage.outbox import Outbox
 from services.storage.subscriptions import SubscriptionRepository
 from tests.e2e.notifier.receivers import Receiver
-from tests.e2e.notifier.stories import story, subscribe
+from tests.e2e.notifier.stories import signed_webhook, story, subscribe
 from tests.workers.broker import in_memory
 
 pytestmark = pytest.mark.e2e
@@ -32,8 +32,7 @@ async def test_digest_waits_for_its_time_then_sends_one_message_per_channel(
 ) -> None:
     hook, slack = receivers(), receivers()
     daily = {"cadence": "digest", "digest_time": "08:00", "timezone": "Europe/Berlin"}
-    spec = await subscribe(repo, name="morning", channel="webhook", url=hook.url, **daily)
-    hook.secret = spec.secret
+    await signed_webhook(repo, hook, name="morning", **daily)
     await subscribe(repo, name="morning-slack", channel="slack", url=slack.url, **daily)
     now = [datetime(2026, 11, 27, 6, 0, tzinfo=UTC)]  # 07:00 in Berlin
     outbox = Outbox(db)
