@@ -145,7 +145,8 @@ class SummarizerConfig(BaseModel):
 
 def _alternation(phrases: list[str]) -> str:
     # Longest first, so "you know" wins over "you"; spaces match any run of blanks.
-    ordered = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
+    # dict.fromkeys, not a set: ties keep the configured order whatever the hash seed.
+    ordered = sorted(dict.fromkeys(p.strip() for p in phrases if p.strip()), key=len, reverse=True)
     return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered) or "(?!)"
 
 

@@ -196,8 +196,13 @@ def find_name(text: str, names: Sequence[str]) -> Span | None:
 
 @lru_cache(maxsize=1024)
 def _casing(names: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]]:
-    """One pattern for all names (longest first) and each name's spelling by its key."""
-    ordered = sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True)
+    """One pattern for all names (longest first) and each name's spelling by its key.
+
+    Among spellings of one name ("xAI", "XAI") the first given wins: the entity list comes
+    before casings guessed from the text. A set here would let the hash seed choose.
+    """
+    given = dict.fromkeys(n.strip() for n in names if n.strip())
+    ordered = sorted(given, key=len, reverse=True)  # stable: ties keep the given order
     # "GPT-5.5" is also said "GPT 5.5": a hyphen or a blank in a name matches either.
     bodies = [r"[\s-]+".join(re.escape(p) for p in _NAME_SPLIT.split(n)) for n in ordered]
     pattern = re.compile(rf"(?<![\w])(?:{'|'.join(bodies) or '(?!)'})(?![\w])", re.IGNORECASE)
