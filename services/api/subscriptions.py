@@ -13,6 +13,7 @@ from services.api.views import DeliveryOut, StoryOut, SubscriptionOut
 from services.notifier.core import Rule
 from services.notifier.preview import preview
 from services.notifier.spec import Cadence, Channel, SubscriptionSpec, changed
+from services.storage.models import Subscription
 from services.storage.outbox import Outbox, utcnow
 from services.storage.search import StorySearch
 from services.storage.subscriptions import SubscriptionExistsError, SubscriptionRepository
@@ -44,7 +45,7 @@ def _unprocessable(exc: Exception) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
 
 
-async def _found(repo: SubscriptionRepository, ref: str) -> Any:
+async def _found(repo: SubscriptionRepository, ref: str) -> Subscription:
     row = await repo.get(ref)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no subscription {ref!r}")
