@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from services.nlp.settings_file import read_yaml
 
 DEFAULT_GAZETTEER_FILE = Path(__file__).resolve().parents[2] / "seeds" / "entities.yaml"
 
@@ -70,8 +71,4 @@ class Gazetteer(BaseModel):
 
 def load_gazetteer(path: Path | None = None) -> Gazetteer:
     source = path or DEFAULT_GAZETTEER_FILE
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(f"gazetteer file not found: {source}") from exc
-    return Gazetteer.model_validate(raw)
+    return Gazetteer.model_validate(read_yaml(source, "gazetteer file"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.nlp.settings_file import read_yaml
 from services.runtime.errors import PermanentError
 
 DEFAULT_TAXONOMY_FILE = Path(__file__).resolve().parents[2] / "seeds" / "taxonomy.yaml"
@@ -61,8 +61,4 @@ class TaxonomyBook(BaseModel):
 
 def load_taxonomies(path: Path | None = None) -> TaxonomyBook:
     source = path or DEFAULT_TAXONOMY_FILE
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(f"taxonomy file not found: {source}") from exc
-    return TaxonomyBook.model_validate(raw)
+    return TaxonomyBook.model_validate(read_yaml(source, "taxonomy file"))

@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from services.nlp.settings_file import read_yaml
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 DEFAULT_FILE = SEEDS / "segmenter.yaml"
@@ -125,10 +126,7 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(f"segmenter settings not found: {path}") from exc
+    raw = read_yaml(path, "segmenter settings") or {}
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: expected a mapping at the top level")
     return raw

@@ -6,8 +6,9 @@ import re
 from functools import cached_property
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from services.nlp.settings_file import read_yaml
 
 DEFAULT_CONFIG_FILE = Path(__file__).resolve().parents[2] / "seeds" / "summarizer.yaml"
 
@@ -152,8 +153,4 @@ def _alternation(phrases: list[str]) -> str:
 
 def load_config(path: Path | None = None) -> SummarizerConfig:
     source = path or DEFAULT_CONFIG_FILE
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(f"summarizer config not found: {source}") from exc
-    return SummarizerConfig.model_validate(raw or {})
+    return SummarizerConfig.model_validate(read_yaml(source, "summarizer config") or {})
