@@ -112,6 +112,7 @@ class _Story:
     config: SummarizerConfig
     names: Names
     clips: dict[int, Clip] = field(default_factory=dict)
+    rendered: dict[Clip, str] = field(default_factory=dict)  # by clip: an edited clip re-renders
 
     def summarize(self) -> Summary:
         limits = self.config.limits
@@ -188,9 +189,16 @@ class _Story:
             self.clips[index] = clip
         return self.clips[index]
 
+    def _text(self, index: int) -> str:
+        """The sentence as the summary would say it; selection asks for it again and again."""
+        clip = self._clip(index)
+        if clip not in self.rendered:
+            self.rendered[clip] = render(clip, names=self.names.casing)
+        return self.rendered[clip]
+
     def _eligible(self, index: int, max_chars: int) -> bool:
         clip = self._clip(index)
-        text = render(clip, names=self.names.casing)
+        text = self._text(index)
         return (
             len(words(text)) >= self.config.limits.sentence_min_words
             and len(text) <= max_chars
@@ -212,12 +220,12 @@ class _Story:
         shortlist = [int(i) for i in np.argsort(-scores)[:_SHORTLIST]]
         eligible = [i for i in dict.fromkeys([*seed, *shortlist]) if self._eligible(i, limit)]
         chosen = [i for i in eligible if i in seed]
-        used = sum(len(render(self._clip(i), names=self.names.casing)) + 1 for i in chosen)
+        used = sum(len(self._text(i)) + 1 for i in chosen)
         pool = [i for i in eligible if i not in chosen and allow(i)]
         while pool and len(chosen) < count:
             best = max(pool, key=lambda i: self._marginal(i, chosen, sim, scores))
             pool.remove(best)
-            size = len(render(self._clip(best), names=self.names.casing)) + bool(chosen)
+            size = len(self._text(best)) + bool(chosen)
             if used + size <= budget:
                 chosen.append(best)
                 used += size
@@ -229,9 +237,7 @@ class _Story:
 
     def _top_up(self, chosen: list[int], scores: Matrix, minimum: int) -> list[int]:
         """Short or chatty stories: the best remaining sentences, shortened, up to the minimum."""
-        budget = self.config.limits.summary_max_chars - sum(
-            len(render(self._clip(i), names=self.names.casing)) + 1 for i in chosen
-        )
+        budget = self.config.limits.summary_max_chars - sum(len(self._text(i)) + 1 for i in chosen)
         extra: list[int] = []
         for index in (int(i) for i in np.argsort(-scores)):
             if len(chosen) + len(extra) >= minimum or budget < 40:
@@ -239,7 +245,7 @@ class _Story:
             if index in chosen or len(words(self._clip(index).plain)) < 3:
                 continue
             self.clips[index] = fit(self._clip(index), budget - 1, self.config, self.names)
-            budget -= len(render(self._clip(index), names=self.names.casing)) + 1
+            budget -= len(self._text(index)) + 1
             extra.append(index)
         return extra
 
