@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from services.runtime.embedded import EmbeddedRedis
+from services.runtime.entries import as_text
 from services.runtime.logging import configure_logging
 from services.runtime.settings import Settings
 
@@ -69,13 +70,9 @@ async def backlog(client: Redis, groups: Iterable[tuple[str, str]]) -> int:
         except ResponseError:
             continue
         for info in infos:
-            if _text(info["name"]) == group:
+            if as_text(info["name"]) == group:
                 total += await _lag(client, stream, info) + int(info.get("pending") or 0)
     return total
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 async def _lag(client: Redis, stream: str, info: dict[str, object]) -> int:
@@ -84,7 +81,7 @@ async def _lag(client: Redis, stream: str, info: dict[str, object]) -> int:
     if isinstance(lag, int):
         return lag
     last = (await client.xinfo_stream(stream))["last-generated-id"]
-    return 0 if _text(last) == _text(info["last-delivered-id"]) else 1
+    return 0 if as_text(last) == as_text(info["last-delivered-id"]) else 1
 
 
 async def wait_until_idle(

@@ -24,20 +24,16 @@ from services.cli.inspection import (
     stop_on_signals,
 )
 from services.cli.runtime import load_settings
-from services.runtime.entries import entry_ms, event_streams, read_range, short_name
+from services.runtime.entries import as_text, entry_ms, event_streams, read_range, short_name
 from services.runtime.retention import retention_for
 from services.runtime.settings import Settings
 
 console = Console()
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def _first_id(info: dict[Any, Any], key: str) -> str | None:
     entry = info.get(key)
-    return _text(entry[0]) if entry else None
+    return as_text(entry[0]) if entry else None
 
 
 async def stream_status(client: Redis, stream: str, settings: Settings) -> dict[str, Any]:
@@ -61,15 +57,15 @@ async def _lag(client: Redis, stream: str, info: dict[Any, Any]) -> int:
     """XINFO's lag (Redis ≥ 7, when it knows it); otherwise count what lies past the group."""
     if isinstance(info.get("lag"), int):
         return int(info["lag"])
-    after = "(" + _text(info["last-delivered-id"])
+    after = "(" + as_text(info["last-delivered-id"])
     return sum([1 async for _ in read_range(client, stream, start=after)])
 
 
 async def group_status(client: Redis, stream: str, info: dict[Any, Any]) -> dict[str, Any]:
-    group = _text(info["name"])
+    group = as_text(info["name"])
     consumers = await client.xinfo_consumers(stream, group)
     oldest = await client.xpending_range(stream, group, min="-", max="+", count=1)
-    oldest_id = _text(oldest[0]["message_id"]) if oldest else None
+    oldest_id = as_text(oldest[0]["message_id"]) if oldest else None
     return {
         "stream": stream,
         "group": group,
@@ -77,7 +73,7 @@ async def group_status(client: Redis, stream: str, info: dict[Any, Any]) -> dict
         "active_consumers": sum(1 for c in consumers if active(c)),
         "lag": await _lag(client, stream, info),
         "pending": int(info["pending"]),
-        "last_delivered_id": _text(info["last-delivered-id"]),
+        "last_delivered_id": as_text(info["last-delivered-id"]),
         "oldest_pending_id": oldest_id,
         "oldest_pending_ms": entry_ms(oldest_id) if oldest_id else None,
         "oldest_pending_idle_ms": int(oldest[0]["time_since_delivered"]) if oldest else None,

@@ -28,7 +28,7 @@ from services.cli.runtime import backlog
 from services.cli.sources import publish_events
 from services.faults.workers import Worker, newsdesk_command
 from services.runtime.embedded import EmbeddedRedis
-from services.runtime.entries import Entry, read_entry, read_range
+from services.runtime.entries import Entry, as_text, read_entry, read_range
 from services.runtime.settings import Settings
 from services.storage.db import create_engine, migrate, sessions
 from services.storage.models import SegmentRow
@@ -163,7 +163,7 @@ class Cluster:
                 infos = await self.client.xinfo_groups(event.stream)
             except ResponseError:
                 continue
-            pairs += [(event.stream, _text(info["name"])) for info in infos]
+            pairs += [(event.stream, as_text(info["name"])) for info in infos]
         return pairs
 
     async def check_groups(self) -> None:
@@ -201,13 +201,9 @@ class Cluster:
         for stream, group in await self.groups():
             rows = await self.client.xpending_range(stream, group, min="-", max="+", count=10_000)
             for row in rows:
-                entry = await read_entry(self.client, stream, _text(row["message_id"]))
+                entry = await read_entry(self.client, stream, as_text(row["message_id"]))
                 stuck.add(entry.episode_id if entry else None)
         return stuck
 
     async def dead_letters(self) -> list[Entry]:
         return [e async for e in read_range(self.client, DeadLettered.stream)]
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -29,7 +29,7 @@ from services.faults.cluster import GROUPS, Cluster
 from services.faults.outcome import Outcome
 from services.faults.tally import RUN_S, settle, short_episodes
 from services.runtime.broker import publishing_broker
-from services.runtime.entries import Entry, append
+from services.runtime.entries import Entry, append, as_text
 from services.runtime.groups import ensure_groups
 
 MAXLEN = 100_000
@@ -45,7 +45,7 @@ async def crashed_entry(client: Redis, stream: str, group: str, deliveries: int)
     )
     for other in (g for s, g in GROUPS if s == stream):
         read: Any = await client.xreadgroup(other, "crashed-1", {stream: ">"}, count=1)
-        got = _text(read[0][1][0][0])
+        got = as_text(read[0][1][0][0])
         if got != entry_id:
             raise RuntimeError(f"{other} read {got}, not the poison {entry_id}: stream not fresh")
         if other != group:
@@ -63,8 +63,8 @@ async def invalid_entries(client: Redis, redis_url: str) -> list[tuple[str, str]
             out.append((stream, await append(client, stream, {"poison": "not an event"}, MAXLEN)))
             await broker.publish(b"\x00\xff\xfe not json", stream=stream)
             newest: Any = await client.xrevrange(stream, count=1)
-            out.append((stream, _text(newest[0][0])))
-            out.append((stream, _text(await client.xadd(stream, {"hello": "world"}))))
+            out.append((stream, as_text(newest[0][0])))
+            out.append((stream, as_text(await client.xadd(stream, {"hello": "world"}))))
     return out
 
 
@@ -129,10 +129,6 @@ async def hostile_events(client: Redis) -> list[Hostile]:
         entry_id = await append(client, type(event).stream, body, MAXLEN)
         out.append(Hostile(type(event).stream, entry_id, body["episode"]["episode_id"], what))
     return out
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def letter_episode(letter: Entry) -> str | None:

@@ -29,8 +29,9 @@ def short_name(stream: str) -> str:
     return base if base and version.isdigit() else name
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+def as_text(value: object) -> str:
+    """A Redis reply value as text: bytes are decoded (UTF-8), anything else is str()-ed."""
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,14 @@ def decode_entry(stream: str, entry_id: bytes | str, fields: Mapping[bytes, byte
     """Unframe an entry written by FastStream (or by hand, as plain JSON fields)."""
     data = fields.get(DATA_FIELD)
     if data is None:
-        plain = {_text(k): _text(v) for k, v in fields.items()}
-        return Entry(stream, _text(entry_id), plain, json.dumps(plain).encode())
+        plain = {as_text(k): as_text(v) for k, v in fields.items()}
+        return Entry(stream, as_text(entry_id), plain, json.dumps(plain).encode())
     raw, headers = BinaryMessageFormatV1.parse(data)
     try:
         body = json.loads(raw)
     except ValueError:
         body = None
-    return Entry(stream, _text(entry_id), body if isinstance(body, dict) else None, raw, headers)
+    return Entry(stream, as_text(entry_id), body if isinstance(body, dict) else None, raw, headers)
 
 
 async def encode_fields(body: Mapping[str, Any], correlation_id: str = "") -> dict[bytes, bytes]:
@@ -92,7 +93,7 @@ async def append(client: Redis, stream: str, body: Mapping[str, Any], maxlen: in
     """Add one entry framed as FastStream frames it, capped like every publisher caps."""
     fields = await encode_fields(body, str(body.get("correlation_id") or ""))
     entry_id = await client.xadd(stream, fields, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
-    return _text(entry_id)
+    return as_text(entry_id)
 
 
 def decode_rows(stream: str, reply: Any, containing: bytes = b"") -> list[Entry]:
@@ -119,7 +120,7 @@ async def read_range(
             yield entry
         if len(reply or []) < batch:
             return
-        lower = "(" + _text(reply[-1][0])
+        lower = "(" + as_text(reply[-1][0])
 
 
 async def read_entry(client: Redis, stream: str, entry_id: str) -> Entry | None:
@@ -146,6 +147,7 @@ def entry_before(entry_id: str) -> str:
 
 async def event_streams(client: Redis) -> list[str]:
     """Every newsdesk stream present in Redis, known ones in pipeline order, others after."""
-    present = {_text(k) async for k in client.scan_iter(match=STREAM_PREFIX + "*", _type="stream")}
+    keys = client.scan_iter(match=STREAM_PREFIX + "*", _type="stream")
+    present = {as_text(k) async for k in keys}
     known = [s for s in EVENTS_BY_STREAM if s in present]
     return known + sorted(present - set(known))
