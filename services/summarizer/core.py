@@ -129,14 +129,13 @@ class _Story:
         chosen = sorted(chosen + self._top_up(chosen, scores, limits.summary_min_sentences))
         points = self._key_points(sim, scores, chosen)
         summary = [self._provenance(i) for i in chosen]
+        title = headline.text(self.names)
         return Summary(
-            headline=headline.text(self.names),
+            headline=title,
             summary=" ".join(p.text for p in summary),
             key_points=[p.text for p in points],
             provenance=[
-                Provenance(
-                    text=headline.text(self.names), spans=headline.spans(self.segment.start_char)
-                ),
+                Provenance(text=title, spans=headline.spans(self.segment.start_char)),
                 *summary,
                 *points,
             ],
