@@ -13,16 +13,8 @@ from pathlib import Path
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from schemas import (
-    ALL_EVENTS,
-    DeadLettered,
-    EpisodeDiscovered,
-    Event,
-    SegmentClassified,
-    SegmentDetected,
-    StorySummarized,
-    TranscriptReady,
-)
+from schemas import ALL_EVENTS, DeadLettered, EpisodeDiscovered, Event
+from services.cli.inspection import STAGE_INPUTS
 from services.cli.receiver import WebhookReceiver
 from services.cli.runtime import backlog
 from services.cli.sources import publish_events
@@ -37,14 +29,7 @@ from services.storage.repository import StoryRepository
 
 #: Every worker of the text pipeline (the fetcher needs feeds, and has its own tests) and the
 #: event each consumes; `Cluster.check_groups` fails loudly when the workers say otherwise.
-CONSUMES: dict[str, type[Event]] = {
-    "transcriber": EpisodeDiscovered,
-    "segmenter": TranscriptReady,
-    "classifier": SegmentDetected,
-    "summarizer": SegmentClassified,
-    "store": StorySummarized,
-    "notifier": StorySummarized,
-}
+CONSUMES: dict[str, type[Event]] = {s: e for s, e in STAGE_INPUTS.items() if s != "fetcher"}
 PIPELINE = tuple(CONSUMES)
 GROUPS = sorted((event.stream, stage) for stage, event in CONSUMES.items())
 #: A dead consumer's entries are claimed after a second; retries and delivery waits are short.
