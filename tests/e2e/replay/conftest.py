@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,20 +57,12 @@ Cli = Callable[..., Awaitable[Result]]
 
 
 @pytest.fixture(scope="package")
-def replay_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Redis of our own: replays check whether any client is reading as a worker, and a
-    worker another test left running on the shared server would answer yes."""
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis of our own in place of the session's (`redis_url` empties it before each test):
+    replays check whether any client is reading as a worker, and a worker another test left
+    running on the shared server would answer yes."""
     with EmbeddedRedis(tmp_path_factory.mktemp("replay-redis"), appendonly=False) as server:
         yield server.url
-
-
-@pytest.fixture
-async def redis_url(replay_redis: str) -> AsyncIterator[str]:
-    """This package's Redis, emptied before each test."""
-    client = Redis.from_url(replay_redis)
-    await client.flushdb()
-    await client.aclose()
-    yield replay_redis
 
 
 @pytest.fixture
