@@ -16,6 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from schemas import DeadLettered
+from services.runtime.entries import as_text
 from services.runtime.errors import PermanentError, TransientError
 from services.runtime.settings import Settings
 
@@ -75,8 +76,7 @@ def _entry_id(msg: StreamMessage[Any]) -> str:
     ids = raw.get("message_ids") if isinstance(raw, dict) else None
     if not ids:
         return ""
-    first = ids[0]
-    return first.decode() if isinstance(first, bytes) else str(first)
+    return as_text(ids[0])
 
 
 async def delivery_count(msg: StreamMessage[Any]) -> int:
