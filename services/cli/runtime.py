@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -90,14 +90,14 @@ async def wait_until_idle(
     *,
     settle_s: float = 1.0,
     timeout_s: float | None = None,
-    on_tick: object = None,
+    on_tick: Callable[[int], object] | None = None,
 ) -> bool:
     """True once every group has had nothing to do for `settle_s`; False on timeout."""
     started = time.monotonic()
     idle_since: float | None = None
     while timeout_s is None or time.monotonic() - started < timeout_s:
         remaining = await backlog(client, groups)
-        if callable(on_tick):
+        if on_tick is not None:
             on_tick(remaining)
         now = time.monotonic()
         if remaining:
