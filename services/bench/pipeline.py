@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemas import EpisodeDiscovered, EpisodeInfo
 from schemas.ids import episode_id_for_text
-from services.bench.relay import RelayRun, bare_relay, faststream_relay
+from services.bench.relay import RelayComparison, compare_relays
+from services.bench.scaling import LengthRun, linearity
+from services.cli.receiver import Received
 from services.faults.cluster import Cluster, wait_for
 from services.faults.workers import Worker
 from services.storage.db import sessions
@@ -28,6 +30,12 @@ LAYOUT = {
 }
 #: Workers whose CPU is the bus, the store and delivery rather than text work.
 SINKS = ("store", "notifier")
+TRANSCRIPT_HEADING = "## Transcript\n"
+#: How long one batch of `--lengths` may take to be delivered before it is reported as is.
+LENGTH_BATCH_TIMEOUT_S = 3600.0
+#: After the bus is drained, how long the notifier has to post what is left in its outbox
+#: before the stories not received count as lost.
+DELIVERY_GRACE_S = 60.0
 
 
 @dataclass
@@ -39,12 +47,11 @@ class Figures:
     latencies_s: list[float]
     cpu_s: dict[str, float]
     peak_rss_mb: dict[str, float]
-    relay: RelayRun
-    bare: RelayRun
+    relay: RelayComparison
     segments: int
     duplicates: int = 0
     lost: int = 0
-    extra: dict[str, float] = field(default_factory=dict)
+    lengths: list[LengthRun] = field(default_factory=list)
 
     @property
     def episodes_per_min(self) -> float:
@@ -60,19 +67,19 @@ class Figures:
 
     @property
     def relay_ratio(self) -> float:
-        return self.relay.per_second / self.bare.per_second
+        return self.relay.ratio
 
     @property
     def bus_share_of_cpu(self) -> float:
         """Store and notifier CPU, plus the bus's own cost per message in the text stages
         (measured by the FastStream relay), over all workers' CPU."""
         text_messages = 2 * self.episodes + 2 * self.segments
-        bus = text_messages * self.relay.cpu_per_message_s
+        bus = text_messages * self.relay.median_faststream.cpu_per_message_s
         sinks = sum(cpu for name, cpu in self.cpu_s.items() if name.startswith(SINKS))
         return (bus + sinks) / sum(self.cpu_s.values())
 
     def as_json(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "episodes": self.episodes,
             "stories": self.stories,
             "deliveries": self.deliveries,
@@ -86,20 +93,30 @@ class Figures:
             "cpu_s": {k: round(v, 2) for k, v in self.cpu_s.items()},
             "bus_share_of_cpu": round(self.bus_share_of_cpu, 4),
             "relay_ratio": round(self.relay_ratio, 3),
-            "relay_msgs_per_s": round(self.relay.per_second),
-            "bare_msgs_per_s": round(self.bare.per_second),
+            "relay_msgs_per_s": round(self.relay.median_faststream.per_second),
+            "bare_msgs_per_s": round(self.relay.median_bare.per_second),
+            "relay_ratios": [round(r, 3) for r in self.relay.ratios],
             "duplicates": self.duplicates,
             "lost": self.lost,
         }
+        if self.lengths:
+            data["lengths"] = [run.as_json() for run in self.lengths]
+            data["linearity"] = linearity(self.lengths).as_json()
+        return data
 
 
-def episode_variants(sample: Path, count: int) -> list[EpisodeDiscovered]:
-    """`count` distinct one-hour episodes: the sample under a new title each time."""
+def episode_variants(
+    sample: Path, count: int, *, multiple: int = 1, tag: str = "load test"
+) -> list[EpisodeDiscovered]:
+    """`count` distinct episodes: the sample under a new title each time, its transcript (the
+    part after `## Transcript`, else all after the title) repeated `multiple` times."""
     text = sample.read_text(encoding="utf-8")
     title, _, body = text.partition("\n")
+    header, heading, transcript = body.rpartition(TRANSCRIPT_HEADING)
+    body = header + heading + "\n".join([transcript] * multiple)
     events = []
     for n in range(count):
-        variant = f"{title} (load test {n})\n{body}"
+        variant = f"{title} ({tag} {n})\n{body}"
         info = EpisodeInfo(episode_id=episode_id_for_text(variant), source=f"bench-{n}.txt")
         events.append(EpisodeDiscovered(episode=info, text=variant, producer="bench"))
     return events
@@ -121,6 +138,9 @@ async def run(
     embeddings: bool,
     low_memory: bool,
     relay_messages: int,
+    relay_rounds: int = 5,
+    lengths: Sequence[int] = (),
+    length_episodes: int = 3,
     progress: Callable[[int, int], None],
 ) -> Figures:
     # Production settings otherwise: INFO logs (a line per message), minute-long claim idle.
@@ -136,7 +156,8 @@ async def run(
             for name, n in LAYOUT.items()
             for i in range(1, n + 1)
         ]
-        await cluster.ready(*workers)
+        for worker in workers:  # one at a time: each has the whole start-up allowance
+            await cluster.ready(worker)
         cpu_before = {w.label: w.cpu_seconds() for w in workers}
         published: dict[str, float] = {}
         for event in events:
@@ -145,18 +166,20 @@ async def run(
             if rate_per_min:
                 await asyncio.sleep(60 / rate_per_min)
 
-        async def idle() -> bool:
-            progress(len(cluster.receiver.snapshot()), await cluster.backlog())
-            return await cluster.backlog() == 0
-
-        await wait_for(idle, timeout_s=24 * 3600, every_s=1.0)
+        await drain(cluster, set(published), progress, timeout_s=24 * 3600)
         received = cluster.receiver.snapshot()
         cpu = {w.label: w.cpu_seconds() - cpu_before[w.label] for w in workers}
         rss = {w.label: peak_rss_mb(w) for w in workers}
         stories = await cluster.stored_stories(set(published))
         segments = len(await StoryRepository(sessions(cluster.engine)).segments())
-        relay = await faststream_relay(cluster.redis.url, relay_messages, 4000)
-        bare = await bare_relay(cluster.redis.url, relay_messages, 4000)
+        scaling = []
+        for multiple in lengths:
+            batch = episode_variants(sample, length_episodes, multiple=multiple, tag=f"{multiple}x")
+            scaling.append(await length_run(cluster, workers, multiple, batch, progress))
+        # Idle workers still poll Redis (a blocking read and a claim every poll interval each)
+        # and take CPU from the relays on a small machine: the bus is measured without them.
+        await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
+        relay = await compare_relays(cluster.redis.url, relay_messages, 4000, rounds=relay_rounds)
 
     story_ids = [r.json()["data"]["story_id"] for r in received]
     latencies = [r.at - published[r.json()["data"]["episode"]["episode_id"]] for r in received]
@@ -169,8 +192,59 @@ async def run(
         cpu_s=cpu,
         peak_rss_mb=rss,
         relay=relay,
-        bare=bare,
         segments=segments,
         duplicates=len(story_ids) - len(set(story_ids)),
         lost=len(stories - set(story_ids)),
+        lengths=scaling,
     )
+
+
+async def length_run(
+    cluster: Cluster,
+    workers: Sequence[Worker],
+    multiple: int,
+    events: Sequence[EpisodeDiscovered],
+    progress: Callable[[int, int], None],
+) -> LengthRun:
+    """One batch published at once; all workers' CPU until every story it made is delivered."""
+    ids = {event.episode.episode_id for event in events}
+    cpu_before = sum(w.cpu_seconds() for w in workers)
+    started = time.monotonic()
+    await cluster.publish(events)
+    await drain(cluster, ids, progress, timeout_s=LENGTH_BATCH_TIMEOUT_S)
+    return LengthRun(
+        multiple=multiple,
+        episodes=len(events),
+        cpu_s=sum(w.cpu_seconds() for w in workers) - cpu_before,
+        stories=len(await cluster.stored_stories(ids)),
+        seconds=time.monotonic() - started,
+    )
+
+
+def delivered_stories(received: Sequence[Received], episode_ids: Collection[str]) -> set[str]:
+    """The story ids the webhook receiver got for these episodes."""
+    bodies = (r.json()["data"] for r in received)
+    return {b["story_id"] for b in bodies if b["episode"]["episode_id"] in episode_ids}
+
+
+async def drain(
+    cluster: Cluster,
+    episode_ids: Collection[str],
+    progress: Callable[[int, int], None],
+    *,
+    timeout_s: float,
+) -> None:
+    """Until the bus is empty, then until every story stored for these episodes has been
+    received: the notifier posts from its outbox, after the bus has done its part."""
+
+    async def empty() -> bool:
+        backlog = await cluster.backlog()
+        progress(len(cluster.receiver.snapshot()), backlog)
+        return backlog == 0
+
+    async def delivered() -> bool:
+        sent = delivered_stories(cluster.receiver.snapshot(), episode_ids)
+        return await cluster.stored_stories(episode_ids) <= sent
+
+    await wait_for(empty, timeout_s=timeout_s, every_s=0.5)
+    await wait_for(delivered, timeout_s=DELIVERY_GRACE_S, every_s=0.5)

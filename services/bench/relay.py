@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,3 +94,66 @@ async def bare_relay(url: str, count: int, size: int) -> RelayRun:
     await client.delete(SOURCE, TARGET)
     await client.aclose()
     return run
+
+
+Relay = Callable[[str, int, int], Awaitable[RelayRun]]
+
+
+@dataclass(frozen=True)
+class RelayComparison:
+    """Rounds of both relays, each round run back to back so both see the same machine."""
+
+    faststream: list[RelayRun]
+    bare: list[RelayRun]
+
+    @property
+    def ratios(self) -> list[float]:
+        """FastStream's rate over the bare relay's, round by round."""
+        pairs = zip(self.faststream, self.bare, strict=True)
+        return [fast.per_second / bare.per_second for fast, bare in pairs]
+
+    @property
+    def ratio(self) -> float:
+        """The median round: a neighbour's burst of CPU in one round does not move it."""
+        return statistics.median(self.ratios)
+
+    @property
+    def median_faststream(self) -> RelayRun:
+        return median_run(self.faststream)
+
+    @property
+    def median_bare(self) -> RelayRun:
+        return median_run(self.bare)
+
+
+def median_run(runs: list[RelayRun]) -> RelayRun:
+    """The run with the median rate (the lower middle one of an even count)."""
+    ranked = sorted(runs, key=lambda run: run.per_second)
+    return ranked[(len(ranked) - 1) // 2]
+
+
+def round_order(index: int) -> tuple[str, str]:
+    """Who goes first in round `index`: alternating, so neither relay always runs warmer."""
+    return ("faststream", "bare") if index % 2 == 0 else ("bare", "faststream")
+
+
+async def compare_relays(
+    url: str,
+    count: int,
+    size: int,
+    *,
+    rounds: int = 5,
+    warmup: int = 200,
+    relays: dict[str, Relay] | None = None,
+) -> RelayComparison:
+    """Both relays, warmed up once, then `rounds` rounds of `count` messages each, alternating
+    which goes first. Run it on a quiet Redis: other consumers polling the same server (idle
+    workers, say) take CPU from both relays, and more from whichever is waiting on Redis."""
+    relays = relays or {"faststream": faststream_relay, "bare": bare_relay}
+    for relay in relays.values():
+        await relay(url, warmup, size)  # imports, connections, first-use caches: not timed
+    runs: dict[str, list[RelayRun]] = {name: [] for name in relays}
+    for index in range(rounds):
+        for name in round_order(index):
+            runs[name].append(await relays[name](url, count, size))
+    return RelayComparison(faststream=runs["faststream"], bare=runs["bare"])

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from services.bench.pipeline import LAYOUT, Figures, run
+from services.bench.scaling import linearity, parse_lengths
 from services.cli.app import bench_app
 from services.cli.runtime import load_settings
 from services.cli.sources import SAMPLE
@@ -33,6 +34,7 @@ def _table(figures: Figures) -> Table:
         "p99_latency_s",
         "bus_share_of_cpu",
         "relay_ratio",
+        "relay_ratios",
         "relay_msgs_per_s",
         "bare_msgs_per_s",
         "stories",
@@ -47,6 +49,27 @@ def _table(figures: Figures) -> Table:
     return table
 
 
+def _lengths_table(figures: Figures) -> Table:
+    fit = linearity(figures.lengths)
+    table = Table(
+        title="cost against transcript length, every worker's CPU "
+        f"(per hour: x{fit.cpu_per_hour_ratio:.2f} longest/shortest, "
+        f"R² {fit.r_squared:.4f}, {fit.slope_s_per_hour:.2f} s/hour + {fit.intercept_s:.2f} s)"
+    )
+    for column in ("length", "episodes", "transcript hours", "CPU s", "CPU s/hour", "stories"):
+        table.add_column(column, justify="right")
+    for batch in figures.lengths:
+        table.add_row(
+            f"{batch.multiple}x",
+            str(batch.episodes),
+            f"{batch.hours:g}",
+            f"{batch.cpu_s:.1f}",
+            f"{batch.cpu_per_hour_s:.2f}",
+            str(batch.stories),
+        )
+    return table
+
+
 @bench_app.command("pipeline")
 def pipeline(
     episodes: Annotated[int, typer.Option(help="One-hour episodes to push through.")] = 500,
@@ -57,17 +80,38 @@ def pipeline(
     low_memory: Annotated[
         bool, typer.Option(help="NEWSDESK_EMBEDDINGS_LOW_MEMORY for the workers.")
     ] = False,
-    relay_messages: Annotated[int, typer.Option(help="Messages for the bus baseline.")] = 3000,
+    relay_messages: Annotated[
+        int, typer.Option(min=1, help="Messages per relay per round for the bus baseline.")
+    ] = 3000,
+    relay_rounds: Annotated[
+        int, typer.Option(min=1, help="Rounds of both relays, alternating; the median counts.")
+    ] = 5,
+    lengths: Annotated[
+        str,
+        typer.Option(
+            help="Also measure cost against length: comma-separated multiples of the sample's "
+            "transcript, such as 1,2,4; a batch of episodes each, after the throughput run."
+        ),
+    ] = "",
+    length_episodes: Annotated[
+        int, typer.Option(min=1, help="Episodes per batch of --lengths.")
+    ] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Every worker as its own process (two replicas of each text stage) on a private Redis.
 
     Prints episodes per minute, stories per second, end-to-end latency (episode published to
     delivery received), peak RSS per worker, the bus/store/delivery share of CPU, and the
-    FastStream relay against a bare redis-py relay in the same run.
+    FastStream relay against a bare redis-py relay (once the workers are stopped: alternating
+    rounds, the median ratio). With --lengths, also every worker's CPU per transcript hour at
+    each multiple of the sample's length, and how close to linear that is.
     """
     if episodes < 1:
         raise typer.BadParameter("--episodes must be at least 1")
+    try:
+        multiples = parse_lengths(lengths) if lengths else []
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--lengths") from exc
     load_settings(log_level="WARNING")
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp, console.status("") as s:
 
@@ -83,6 +127,9 @@ def pipeline(
                 embeddings=embeddings,
                 low_memory=low_memory,
                 relay_messages=relay_messages,
+                relay_rounds=relay_rounds,
+                lengths=multiples,
+                length_episodes=length_episodes,
                 progress=progress,
             )
         )
@@ -90,3 +137,5 @@ def pipeline(
         typer.echo(json.dumps(figures.as_json(), indent=2))
     else:
         Console().print(_table(figures))
+        if figures.lengths:
+            Console().print(_lengths_table(figures))
