@@ -1,10 +1,9 @@
-"""`newsdesk demo`, `run`, `ingest` and `worker`: the pipeline, in one process or one stage."""
+"""`newsdesk demo`, `run` and `ingest`: the whole pipeline in one process, or queued files."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +16,8 @@ from services.cli.app import app
 from services.cli.receiver import WebhookReceiver
 from services.cli.runtime import load_settings, redis_for, wait_until_idle
 from services.cli.sources import SAMPLE, discovered_from_file, publish_events
-from services.cli.stages import STAGES, build_stages
+from services.cli.stages import build_stages
+from services.cli.worker import until_stopped
 from services.runtime.host import StageHost
 from services.runtime.settings import Settings
 from services.storage.db import create_engine, migrate, sessions
@@ -26,21 +26,16 @@ from services.storage.outbox import Outbox
 console = Console(stderr=True)
 
 
-async def _until_stopped() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-
-
 async def _drain(host: StageHost, redis_url: str) -> None:
     groups = [(e.stream, s.group) for s in host.stages for e in s.consumes]
     client = Redis.from_url(redis_url)
     try:
         with console.status("processing…") as status:
             await wait_until_idle(
-                client, groups, on_tick=lambda n: status.update(f"processing… {n} events left")
+                client,
+                groups,
+                on_tick=lambda n: status.update(f"processing… {n} events left"),
+                busy=host.busy,
             )
     finally:
         await client.aclose()
@@ -65,7 +60,7 @@ async def _demo(settings: Settings, keep_running: bool) -> int:
             report.print_received(receiver.snapshot())
             if keep_running:
                 console.print(f"[bold]running[/]: Redis at {url}; Ctrl-C to stop")
-                await _until_stopped()
+                await until_stopped()
     finally:
         receiver.stop()
     return 0
@@ -100,7 +95,7 @@ async def _run(settings: Settings, files: list[Path], until_idle: bool) -> int:
         if until_idle:
             await _drain(host, url)
         else:
-            await _until_stopped()
+            await until_stopped()
     for event in events:
         await report.print_episode(settings, event.episode.episode_id)
     return 0
@@ -127,23 +122,3 @@ def ingest(files: Annotated[list[Path], typer.Argument(help="Transcript files to
     asyncio.run(publish_events(settings.redis_url, settings, events))
     for event in events:
         console.print(f"queued {event.episode.source} as episode {event.episode.episode_id}")
-
-
-async def _worker(settings: Settings, names: list[str]) -> int:
-    async with (
-        redis_for(settings) as url,
-        StageHost(build_stages(settings, url, names), settings, url),
-    ):
-        await _until_stopped()
-    return 0
-
-
-@app.command()
-def worker(
-    names: Annotated[list[str], typer.Argument(help=f"One or more of: {', '.join(STAGES)}.")],
-) -> None:
-    """Run one worker (or several) until stopped; scale out by starting more."""
-    unknown = [n for n in names if n not in STAGES]
-    if unknown:
-        raise typer.BadParameter(f"unknown worker(s) {unknown}; choose from {list(STAGES)}")
-    raise typer.Exit(asyncio.run(_worker(load_settings(), names)))

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -185,24 +185,27 @@ def stages_to_run(req: Request) -> list[str]:
 
 
 @contextlib.asynccontextmanager
-async def stages_running(settings: Settings, url: str, names: list[str]) -> AsyncIterator[None]:
-    """The stages, running in this process."""
+async def stages_running(
+    settings: Settings, url: str, names: list[str]
+) -> AsyncIterator[Callable[[], bool]]:
+    """The stages, running in this process; yields whether they are busy (see Stage.busy)."""
     from services.cli.stages import build_stages  # builds every worker: only when needed
     from services.runtime.host import StageHost
 
     # No other worker is running, so an entry left pending a few seconds is stuck, not slow:
     # claim it soon rather than after the fleet-wide default.
     local = settings.model_copy(update={"claim_idle_ms": min(settings.claim_idle_ms, 5_000)})
-    async with StageHost(build_stages(local, url, names), local, url):
-        yield
+    async with StageHost(build_stages(local, url, names), local, url) as host:
+        yield host.busy
 
 
-async def until_done(client: Redis, names: list[str]) -> None:
+async def until_done(client: Redis, names: list[str], busy: Callable[[], bool]) -> None:
     with err.status("processing the replay…") as status:
         await wait_until_idle(
             client,
             [(STAGE_INPUTS[n].stream, n) for n in names],
             on_tick=lambda n: status.update(f"processing… {n} events left"),
+            busy=busy,
         )
 
 
@@ -302,9 +305,9 @@ async def _replay_on(settings: Settings, url: str, client: Redis, req: Request) 
     started = int(time.time() * 1000)
     # The stages start before the replay is written: a FastStream subscriber neither acks nor
     # publishes for what it handles while its broker is still starting.
-    async with stages_running(settings, url, names):
+    async with stages_running(settings, url, names) as busy:
         result["queued"] = await write(client, settings, req, entries)
-        await until_done(client, names)
+        await until_done(client, names, busy)
     async with open_store(settings) as view:
         after = await snapshot(view, episodes)
     return result | {"processed": True, "stages": names} | effect(before, after, started)

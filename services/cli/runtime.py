@@ -91,8 +91,11 @@ async def wait_until_idle(
     settle_s: float = 1.0,
     timeout_s: float | None = None,
     on_tick: Callable[[int], object] | None = None,
+    busy: Callable[[], bool] = lambda: False,
 ) -> bool:
-    """True once every group has had nothing to do for `settle_s`; False on timeout."""
+    """True once every group has had nothing to do for `settle_s`, and `busy` (in-process
+    stages still working, such as the notifier sending what it has enqueued) has been false
+    as long; False on timeout."""
     started = time.monotonic()
     idle_since: float | None = None
     while timeout_s is None or time.monotonic() - started < timeout_s:
@@ -100,7 +103,7 @@ async def wait_until_idle(
         if on_tick is not None:
             on_tick(remaining)
         now = time.monotonic()
-        if remaining:
+        if remaining or busy():
             idle_since = None
         elif idle_since is None:
             idle_since = now

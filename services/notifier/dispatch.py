@@ -1,11 +1,12 @@
-"""Dispatch: due outbox rows → claimed units → one POST each → the outcome stored."""
+"""Dispatch: due outbox rows → claimed units → one POST each → the outcomes stored."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,8 +17,9 @@ from services.notifier.channels import Sender
 from services.notifier.core import render
 from services.notifier.policy import RetryPolicy, Verdict, judge
 from services.notifier.slack import DIGEST_STORIES_MAX
+from services.runtime.shield import to_the_end
 from services.storage.models import Delivery, Subscription
-from services.storage.outbox import Outbox, Settlement, utcnow
+from services.storage.outbox import Attempted, Outbox, Settlement, utcnow
 
 WEBHOOK_DIGEST_MAX = 100
 log = structlog.get_logger("newsdesk.notifier")
@@ -39,7 +41,7 @@ class Unit:
         ids = sorted(d.delivery_id for d in self.deliveries)
         return ids[0] if not self.digest else "digest_" + stable_id(*ids)
 
-    def only(self, ids: Sequence[str]) -> Unit:
+    def only(self, ids: Collection[str]) -> Unit:
         return Unit(self.subscription, tuple(d for d in self.deliveries if d.delivery_id in ids))
 
 
@@ -77,8 +79,22 @@ def _in_reading_order(rows: list[Delivery]) -> list[Delivery]:
     return sorted(sorted(rows, key=told), key=published, reverse=True)
 
 
+@dataclass
+class Pass:
+    """What one drain pass did, to be stored in one transaction."""
+
+    attempts: list[Attempted] = field(default_factory=list)
+    delivered: int = 0
+
+
 class Dispatcher:
-    """Sends what the outbox says is due, claiming each unit first."""
+    """Sends what the outbox says is due, claiming it first.
+
+    A pass claims every due delivery in one transaction, sends to each endpoint in order
+    (endpoints side by side, at most `concurrency` at once) and stores every outcome in one
+    more transaction. Deliveries it claimed but did not send (their endpoint said wait, the
+    pass ran past half its lease, or it was cancelled) are released in that transaction.
+    """
 
     def __init__(
         self,
@@ -87,37 +103,67 @@ class Dispatcher:
         policy: RetryPolicy,
         *,
         lease_s: float = 300.0,
+        concurrency: int = 8,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.outbox, self.sender, self.policy = outbox, sender, policy
         self.lease_s, self.clock = lease_s, clock
         self._lock = asyncio.Lock()
+        self._endpoints = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Deliveries were enqueued: the drain loop's next pass starts now, not on its timer."""
+        self._wake.set()
+
+    def busy(self) -> bool:
+        """A pass is running or about to: what is due now has not been tried yet."""
+        return self._wake.is_set() or self._lock.locked()
 
     async def drain(self) -> int:
         """One pass over what is due; returns how many deliveries were delivered."""
-        delivered = 0
         async with self._lock:
-            held: set[str] = set()
-            streak: dict[str, int] = {}
-            for unit in units(await self.outbox.due(self.clock())):
-                sid = unit.subscription.subscription_id
-                if sid in held:
-                    continue
-                claimed = await self.outbox.claim(
-                    [d.delivery_id for d in unit.deliveries], self.clock(), self.lease_s
-                )
-                if not claimed:
-                    continue
-                failures = streak.get(sid, unit.subscription.consecutive_failures)
-                verdict = await self._attempt(unit.only(claimed), failures)
-                ok = verdict.status == "delivered"
-                streak[sid] = 0 if ok else failures + verdict.counts_as_failure
-                if verdict.hold_until or verdict.disable_reason:
-                    held.add(sid)
-                delivered += len(claimed) if ok else 0
-        return delivered
+            return await self._pass()
 
-    async def _attempt(self, unit: Unit, endpoint_failures: int) -> Verdict:
+    async def _pass(self) -> int:
+        now = self.clock()
+        due = units(await self.outbox.due(now))
+        ids = [d.delivery_id for unit in due for d in unit.deliveries]
+        claimed = set(await self.outbox.claim(ids, now, self.lease_s)) if ids else set()
+        by_endpoint: dict[str, list[Unit]] = {}
+        for unit in due:
+            mine = unit.only(claimed)
+            if mine.deliveries:
+                by_endpoint.setdefault(mine.subscription.subscription_id, []).append(mine)
+        done = Pass()
+        deadline = time.monotonic() + self.lease_s / 2
+        try:
+            await asyncio.gather(
+                *(self._send(todo, done, deadline) for todo in by_endpoint.values())
+            )
+        finally:
+            # Also when cancelled (the worker is stopping): what was sent is recorded,
+            # so it is not sent again when the lease ends; the rest is released.
+            sent = {i for attempt in done.attempts for i in attempt.delivery_ids}
+            unsent = sorted(claimed - sent)
+            if done.attempts or unsent:
+                settle = self.outbox.settle_many(done.attempts, release=unsent, now=self.clock())
+                await to_the_end(settle)
+        return done.delivered
+
+    async def _send(self, todo: list[Unit], done: Pass, deadline: float) -> None:
+        """One endpoint's units in order, until a hold, a disable or the deadline."""
+        failures = todo[0].subscription.consecutive_failures
+        async with self._endpoints:
+            for unit in todo:
+                verdict = await self._attempt(unit, failures, done)
+                ok = verdict.status == "delivered"
+                failures = 0 if ok else failures + verdict.counts_as_failure
+                done.delivered += len(unit.deliveries) if ok else 0
+                if verdict.hold_until or verdict.disable_reason or time.monotonic() > deadline:
+                    return
+
+    async def _attempt(self, unit: Unit, endpoint_failures: int, done: Pass) -> Verdict:
         sub = unit.subscription
         started, now = time.perf_counter(), self.clock()
         document = render(sub.channel, [d.payload for d in unit.deliveries],
@@ -129,16 +175,18 @@ class Dispatcher:
         verdict = judge(sub.channel, answer, failures=failures, now=self.clock(),
                         endpoint_failures=endpoint_failures, policy=self.policy)  # fmt: skip
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
-        await self.outbox.settle(
-            [d.delivery_id for d in unit.deliveries],
-            sub.subscription_id,
-            Settlement(
-                status=verdict.status, outcome=verdict.outcome.value,
-                next_attempt_at=verdict.next_attempt_at, status_code=answer.status_code,
-                error=verdict.error, failed=verdict.counts_as_failure, attempted_at=now,
-                duration_ms=duration_ms, disable_reason=verdict.disable_reason,
-                hold_until=verdict.hold_until,
-            ),
+        done.attempts.append(
+            Attempted(
+                [d.delivery_id for d in unit.deliveries],
+                sub.subscription_id,
+                Settlement(
+                    status=verdict.status, outcome=verdict.outcome.value,
+                    next_attempt_at=verdict.next_attempt_at, status_code=answer.status_code,
+                    error=verdict.error, failed=verdict.counts_as_failure, attempted_at=now,
+                    duration_ms=duration_ms, disable_reason=verdict.disable_reason,
+                    hold_until=verdict.hold_until,
+                ),
+            )
         )  # fmt: skip
         log.info("delivery_attempted", subscription=sub.name, channel=sub.channel,
                  stories=len(unit.deliveries), outcome=verdict.outcome.value,
@@ -147,10 +195,14 @@ class Dispatcher:
         return verdict
 
     async def run_forever(self, interval_s: float = 2.0) -> None:
+        """A pass when woken, and every `interval_s` (for retries and digests coming due)."""
         while True:
             try:
-                await self.drain()
+                async with self._lock:  # held before the wake is cleared: never idle between
+                    self._wake.clear()
+                    await self._pass()
             except Exception:
                 # The loop outlives a database hiccup; the next pass picks up where this stopped.
                 log.exception("outbox_drain_failed")
-            await asyncio.sleep(interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), interval_s)

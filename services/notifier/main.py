@@ -59,4 +59,5 @@ def build_stage(settings: Settings, redis_url: str) -> Stage:
         on_start=[start],
         on_stop=[stop],
         loops=[drain_loop],
+        busy=dispatcher.busy,
     )

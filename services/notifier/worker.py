@@ -1,4 +1,4 @@
-"""Notifier: StorySummarized → an outbox row per matching subscription, then delivery."""
+"""Notifier: StorySummarized → an outbox row per matching subscription; the drain loop sends."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from services.notifier.cadence import due_at
 from services.notifier.core import Rule, Story, story_from_event, story_payload
 from services.notifier.dispatch import Dispatcher
 from services.runtime.broker import consume
+from services.runtime.group_commit import GroupCommit
 from services.runtime.settings import Settings
 from services.storage.models import Subscription
-from services.storage.outbox import Outbox, utcnow
+from services.storage.outbox import Outbox, Pending, utcnow
 
 STAGE = "notifier"
 log = structlog.get_logger("newsdesk.notifier")
@@ -53,15 +54,26 @@ def build_router(
 ) -> RedisRouter:
     router = RedisRouter()
 
-    @consume(router, StorySummarized, group=STAGE, settings=settings)
+    async def enqueue(events: Sequence[StorySummarized]) -> None:
+        now, subscriptions = clock(), await outbox.active_subscriptions()
+        pending = []
+        for e in events:
+            found = matching(subscriptions, story_from_event(e))
+            due = {s.subscription_id: due_at(s.cadence, now, s.digest_time, s.timezone)
+                   for s in found}  # fmt: skip
+            pending.append(Pending(e.segment.segment_id, due, story_payload(e), e.redeliver))
+        await outbox.enqueue_many(pending)
+
+    # Stories handled at once are matched and enqueued in one transaction. An entry is
+    # acknowledged once its deliveries are in the outbox; the drain loop, woken, sends them.
+    enqueues = GroupCommit(enqueue, max_items=settings.sink_concurrency)
+
+    @consume(router, StorySummarized, group=STAGE, settings=settings,
+             max_workers=settings.sink_concurrency)  # fmt: skip
     async def on_story_summarized(e: StorySummarized) -> None:
         if e.segment.kind != "story":
             return
-        now = clock()
-        found = matching(await outbox.active_subscriptions(), story_from_event(e))
-        wanted = {s.subscription_id: due_at(s.cadence, now, s.digest_time, s.timezone)
-                  for s in found}  # fmt: skip
-        await outbox.enqueue(e.segment.segment_id, wanted, story_payload(e), redeliver=e.redeliver)
-        await dispatcher.drain()
+        await enqueues.submit(e)
+        dispatcher.wake()
 
     return router

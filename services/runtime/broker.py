@@ -65,8 +65,9 @@ def consume(
                 polling_interval=settings.poll_interval_ms,
                 min_idle_time=claim_idle_ms,
                 # Without a count one consumer takes a whole backlog into its pending list,
-                # and replicas started to help (or by KEDA) would find nothing to share.
-                max_records=settings.read_count,
+                # and replicas started to help (or by KEDA) would find nothing to share. A
+                # consumer handling several at once reads as many as it will handle.
+                max_records=max(settings.read_count, max_workers),
             ),
             title=f"{group}:{event.__name__}" + (":claim" if claim_idle_ms else ""),
             max_workers=max_workers,

@@ -55,6 +55,10 @@ class StageHost:
         # Every host trims; XTRIM is idempotent, so several hosts on one Redis are harmless.
         self._loops.append(asyncio.create_task(retention_loop(self.redis_url, self.settings)))
 
+    def busy(self) -> bool:
+        """Whether a stage is still working on what it has acknowledged (see Stage.busy)."""
+        return any(stage.busy() for stage in self.stages)
+
     async def stop(self) -> None:
         for task in self._loops:
             task.cancel()

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     read_count: int = Field(
         default=1, ge=1, description="Entries a consumer takes per read; small, so replicas share."
     )
+    sink_concurrency: int = Field(
+        default=32,
+        ge=1,
+        description="Entries the store and the notifier handle at once; their writes to the "
+        "database go together, one transaction per batch.",
+    )
     max_deliveries: int = Field(
         default=5, description="An entry delivered more often than this is dead-lettered."
     )

@@ -23,6 +23,8 @@ class Stage:
     on_start: list[Hook] = field(default_factory=list)
     on_stop: list[Hook] = field(default_factory=list)
     loops: list[Hook] = field(default_factory=list)
+    #: True while the stage has work in hand that its streams no longer show (an outbox).
+    busy: Callable[[], bool] = lambda: False
 
     @property
     def group(self) -> str:

@@ -148,11 +148,10 @@ class FeedRegistry:
             return (await session.scalars(query)).first() is not None
 
     async def mark_seen(self, feed_id: str, episodes: Iterable[Seen]) -> None:
+        rows = [{"episode_id": seen.episode_id, "feed_id": feed_id, "title": seen.title,
+                 "emitted": seen.emitted} for seen in episodes]  # fmt: skip
         async with self._sessions.begin() as session:
-            for seen in episodes:
-                values: dict[str, Any] = {"episode_id": seen.episode_id, "feed_id": feed_id}
-                values |= {"title": seen.title, "emitted": seen.emitted}
-                await upsert(session, FEED_EPISODES, values, key=["episode_id"], update=[])
+            await upsert(session, FEED_EPISODES, rows, key=["episode_id"], update=[])
 
     async def episode_counts(self) -> dict[str, int]:
         query = select(FeedEpisode.feed_id, func.count()).group_by(FeedEpisode.feed_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -45,6 +45,24 @@ class Settlement:
     hold_until: datetime | None = None
 
 
+class Attempted(NamedTuple):
+    """One attempt to settle: the deliveries it carried, their endpoint, its result."""
+
+    delivery_ids: Sequence[str]
+    subscription_id: str
+    result: Settlement
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One story's deliveries to enqueue: when each subscription's is due."""
+
+    story_id: str
+    due: Mapping[str, datetime]
+    payload: dict[str, Any]
+    redeliver: bool = False
+
+
 class Outbox:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -63,8 +81,8 @@ class Outbox:
             await upsert(
                 session,
                 SUBSCRIPTIONS,
-                {"subscription_id": sid, "name": name, "channel": "webhook", "url": url,
-                 "secret": secret, "filters": {}},
+                [{"subscription_id": sid, "name": name, "channel": "webhook", "url": url,
+                  "secret": secret, "filters": {}}],
                 key=["subscription_id"],
                 update=["url", "secret"],
             )  # fmt: skip
@@ -83,15 +101,25 @@ class Outbox:
         *,
         redeliver: bool = False,
     ) -> None:
-        """A pending delivery per subscription, due when given. An existing one is left as it
-        is, so a replay never alerts twice, unless the replay asks to `redeliver`."""
-        async with self._sessions.begin() as session:
-            for sid, when in due.items():
-                values = {"delivery_id": delivery_id(story_id, sid), "story_id": story_id,
-                          "subscription_id": sid, "status": "pending", "payload": payload,
+        await self.enqueue_many([Pending(story_id, due, payload, redeliver)])
+
+    async def enqueue_many(self, stories: Sequence[Pending]) -> None:
+        """A pending delivery per story and subscription, due when given, in one transaction.
+        An existing one is left as it is, so a replay never alerts twice, unless the replay
+        asks to `redeliver`."""
+        fresh: list[dict[str, Any]] = []
+        again: list[dict[str, Any]] = []
+        for story in stories:
+            for sid, when in story.due.items():
+                values = {"delivery_id": delivery_id(story.story_id, sid),
+                          "story_id": story.story_id, "subscription_id": sid,
+                          "status": "pending", "payload": story.payload,
                           "next_attempt_at": when, "failures": 0}  # fmt: skip
-                again = ["status", "payload", "next_attempt_at", "failures"] if redeliver else []
-                await upsert(session, DELIVERIES, values, key=["delivery_id"], update=again)
+                (again if story.redeliver else fresh).append(values)
+        async with self._sessions.begin() as session:
+            await upsert(session, DELIVERIES, fresh, key=["delivery_id"], update=[])
+            await upsert(session, DELIVERIES, again, key=["delivery_id"],
+                         update=["status", "payload", "next_attempt_at", "failures"])  # fmt: skip
 
     async def due(self, now: datetime, limit: int = 500) -> Sequence[tuple[Delivery, Subscription]]:
         query = (
@@ -118,29 +146,26 @@ class Outbox:
 
     async def settle(self, ids: Sequence[str], subscription_id: str, result: Settlement) -> None:
         """Store an attempt on its deliveries, in the delivery log and on its endpoint."""
+        await self.settle_many([Attempted(ids, subscription_id, result)])
+
+    async def settle_many(
+        self,
+        attempts: Sequence[Attempted],
+        *,
+        release: Sequence[str] = (),
+        now: datetime | None = None,
+    ) -> None:
+        """Store many attempts in one transaction, in order. Deliveries in `release` were
+        claimed but not sent: they are due again at `now` (or when their endpoint's hold ends)."""
         async with self._sessions.begin() as session:
-            await session.execute(
-                update(Delivery)
-                .where(Delivery.delivery_id.in_(ids))
-                .values(
-                    status=result.status,
-                    attempts=Delivery.attempts + 1,
-                    failures=Delivery.failures + int(result.failed),
-                    last_status_code=result.status_code,
-                    last_error=result.error,
-                    next_attempt_at=result.next_attempt_at,
-                    delivered_at=result.attempted_at if result.status == "delivered" else None,
+            if release:
+                await session.execute(
+                    update(Delivery)
+                    .where(Delivery.delivery_id.in_(release), Delivery.status == "pending")
+                    .values(next_attempt_at=now or utcnow())
                 )
-            )
-            await session.execute(
-                insert(DeliveryAttemptRow),
-                [{"delivery_id": i, "attempted_at": result.attempted_at, "outcome": result.outcome,
-                  "status_code": result.status_code, "error": result.error,
-                  "duration_ms": result.duration_ms} for i in ids],
-            )  # fmt: skip
-            await session.execute(_endpoint_update(subscription_id, result))
-            if result.hold_until is not None:
-                await session.execute(_hold(subscription_id, ids, result.hold_until))
+            for attempt in attempts:
+                await _record(session, attempt)
 
     async def deliveries(
         self, *, status: str | None = None, subscription_id: str | None = None, limit: int = 100
@@ -188,6 +213,32 @@ class Outbox:
                 .values(status="pending", next_attempt_at=now, failures=0)
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _record(session: AsyncSession, attempt: Attempted) -> None:
+    ids, subscription_id, result = attempt
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.delivery_id.in_(ids))
+        .values(
+            status=result.status,
+            attempts=Delivery.attempts + 1,
+            failures=Delivery.failures + int(result.failed),
+            last_status_code=result.status_code,
+            last_error=result.error,
+            next_attempt_at=result.next_attempt_at,
+            delivered_at=result.attempted_at if result.status == "delivered" else None,
+        )
+    )
+    await session.execute(
+        insert(DeliveryAttemptRow),
+        [{"delivery_id": i, "attempted_at": result.attempted_at, "outcome": result.outcome,
+          "status_code": result.status_code, "error": result.error,
+          "duration_ms": result.duration_ms} for i in ids],
+    )  # fmt: skip
+    await session.execute(_endpoint_update(subscription_id, result))
+    if result.hold_until is not None:
+        await session.execute(_hold(subscription_id, ids, result.hold_until))
 
 
 def _is_due(now: datetime) -> Any:

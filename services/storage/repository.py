@@ -16,6 +16,21 @@ EPISODES: Table = Episode.__table__  # type: ignore[assignment]
 SEGMENTS: Table = SegmentRow.__table__  # type: ignore[assignment]
 
 
+def episode_values(event: StorySummarized) -> dict[str, Any]:
+    episode = event.episode
+    return {
+        "episode_id": episode.episode_id,
+        "feed_id": episode.feed_id,
+        "title": episode.title,
+        "podcast": episode.podcast,
+        "published": episode.published,
+        "source": episode.source,
+        "link": episode.link,
+        "segment_count": event.segment.count,
+        "correlation_id": event.correlation_id,
+    }
+
+
 def segment_values(event: StorySummarized) -> dict[str, Any]:
     seg, labels, summary = event.segment, event.classification, event.summary
     return {
@@ -52,25 +67,13 @@ class StoryRepository:
         self._sessions = sessions
 
     async def save(self, event: StorySummarized) -> None:
-        episode = event.episode
+        await self.save_many([event])
+
+    async def save_many(self, events: Sequence[StorySummarized]) -> None:
+        """Episodes and segments of many events in one transaction (the store's batches)."""
         async with self._sessions.begin() as session:
-            await upsert(
-                session,
-                EPISODES,
-                {
-                    "episode_id": episode.episode_id,
-                    "feed_id": episode.feed_id,
-                    "title": episode.title,
-                    "podcast": episode.podcast,
-                    "published": episode.published,
-                    "source": episode.source,
-                    "link": episode.link,
-                    "segment_count": event.segment.count,
-                    "correlation_id": event.correlation_id,
-                },
-                key=["episode_id"],
-            )
-            await upsert(session, SEGMENTS, segment_values(event), key=["segment_id"])
+            await upsert(session, EPISODES, [episode_values(e) for e in events], key=["episode_id"])
+            await upsert(session, SEGMENTS, [segment_values(e) for e in events], key=["segment_id"])
 
     async def episodes(self, limit: int = 100) -> Sequence[Episode]:
         async with self._sessions() as session:

@@ -46,7 +46,7 @@ async def test_store_upserts_segments_so_duplicates_and_replays_do_not_multiply(
     assert episode.segment_count == 3
 
 
-async def test_notifier_posts_each_story_once_and_never_ads(settings: Settings, db: object) -> None:
+async def test_notifier_enqueues_each_story_once_and_never_ads(settings: Settings, db: object) -> None:
     receiver = WebhookReceiver().start()
     outbox = Outbox(db)  # type: ignore[arg-type]
     await outbox.ensure_webhook_subscriptions([receiver.url])
@@ -55,6 +55,9 @@ async def test_notifier_posts_each_story_once_and_never_ads(settings: Settings, 
         async with in_memory(settings, notifier_router(settings, outbox, dispatcher)) as broker:
             for event in (summarized(0, "ad"), summarized(1), summarized(1), summarized(2)):
                 await broker.publish(event, stream=StorySummarized.stream)
+        assert dispatcher.busy(), "the handler woke the drain loop"
+        assert await dispatcher.drain() == 2
+        assert await dispatcher.drain() == 0
     receiver.stop()
     bodies = [r.json()["data"] for r in receiver.snapshot()]
     assert sorted(b["index"] for b in bodies) == [1, 2]

@@ -45,7 +45,8 @@ async def run_pipeline(settings: Settings, redis_url: str, events: list[EpisodeD
         await publish_events(redis_url, settings, events)
         groups = [(e.stream, h.stages[0].group) for h in hosts for e in h.stages[0].consumes]
         client = Redis.from_url(redis_url)
-        assert await wait_until_idle(client, groups, settle_s=1.5, timeout_s=120)
+        busy = lambda: any(h.busy() for h in hosts)  # noqa: E731
+        assert await wait_until_idle(client, groups, settle_s=1.5, timeout_s=120, busy=busy)
         await client.aclose()
 
 

@@ -147,8 +147,8 @@ async def run_until_idle(settings: Settings, redis_url: str, names: list[str]) -
     stages = [STAGES[name](settings, redis_url) for name in names]
     groups = [(e.stream, s.group) for s in stages for e in s.consumes]
     client = Redis.from_url(redis_url)
-    async with StageHost(stages, settings, redis_url):
-        assert await wait_until_idle(client, groups, settle_s=1.0, timeout_s=60)
+    async with StageHost(stages, settings, redis_url) as host:
+        assert await wait_until_idle(client, groups, settle_s=1.0, timeout_s=60, busy=host.busy)
     await client.aclose()
 
 
