@@ -90,7 +90,8 @@ class Pass:
 class Dispatcher:
     """Sends what the outbox says is due, claiming it first.
 
-    A pass claims every due delivery in one transaction, sends to each endpoint in order
+    A pass (when woken, `linger_s` later; else every `interval_s`) claims every due
+    delivery in one transaction, sends to each endpoint in order
     (endpoints side by side, at most `concurrency` at once) and stores every outcome in one
     more transaction. Deliveries it claimed but did not send (their endpoint said wait, the
     pass ran past half its lease, or it was cancelled) are released in that transaction.
@@ -104,10 +105,11 @@ class Dispatcher:
         *,
         lease_s: float = 300.0,
         concurrency: int = 8,
+        linger_s: float = 0.0,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.outbox, self.sender, self.policy = outbox, sender, policy
-        self.lease_s, self.clock = lease_s, clock
+        self.lease_s, self.linger_s, self.clock = lease_s, linger_s, clock
         self._lock = asyncio.Lock()
         self._endpoints = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
@@ -206,3 +208,4 @@ class Dispatcher:
                 log.exception("outbox_drain_failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), interval_s)
+                await asyncio.sleep(self.linger_s)  # woken: let a trickle gather first

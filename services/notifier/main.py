@@ -38,7 +38,13 @@ def build_stage(settings: Settings, redis_url: str) -> Stage:
         slack_interval_s=settings.slack_min_interval_s,
     )
     policy = retry_policy(settings)
-    dispatcher = Dispatcher(outbox, sender, policy, lease_s=settings.delivery_lease_s)
+    dispatcher = Dispatcher(
+        outbox,
+        sender,
+        policy,
+        lease_s=settings.delivery_lease_s,
+        linger_s=settings.sink_linger_ms / 1000,
+    )
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
 
     async def start() -> None:

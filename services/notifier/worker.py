@@ -66,7 +66,9 @@ def build_router(
 
     # Stories handled at once are matched and enqueued in one transaction. An entry is
     # acknowledged once its deliveries are in the outbox; the drain loop, woken, sends them.
-    enqueues = GroupCommit(enqueue, max_items=settings.sink_concurrency)
+    enqueues = GroupCommit(
+        enqueue, max_items=settings.sink_concurrency, linger_s=settings.sink_linger_ms / 1000
+    )
 
     @consume(router, StorySummarized, group=STAGE, settings=settings,
              max_workers=settings.sink_concurrency)  # fmt: skip

@@ -15,7 +15,8 @@ class FlushInterrupted(RuntimeError):
 
 class GroupCommit(Generic[T]):
     """`submit(item)` returns once `flush` has stored the item, in a batch with every item
-    submitted while the previous flush ran (at most `max_items` at a time).
+    submitted while the previous flush ran, or within `linger_s` of it (at most `max_items`
+    at a time).
 
     A sink consuming entries concurrently (`consume(..., max_workers=N)`) then pays one
     transaction per batch rather than one per entry, and each entry is still acknowledged
@@ -23,11 +24,18 @@ class GroupCommit(Generic[T]):
     one bad item fails alone (and goes to its own retries and dead letter), not its batch.
     """
 
-    def __init__(self, flush: Callable[[Sequence[T]], Awaitable[None]], *, max_items: int = 64):
+    def __init__(
+        self,
+        flush: Callable[[Sequence[T]], Awaitable[None]],
+        *,
+        max_items: int = 64,
+        linger_s: float = 0.0,
+    ) -> None:
         if max_items < 1:
             raise ValueError("max_items must be at least 1")
         self._flush = flush
         self._max_items = max_items
+        self._linger_s = linger_s
         self._waiting: list[tuple[T, asyncio.Future[None]]] = []
         self._turn = asyncio.Lock()  # FIFO: whoever holds it flushes for everyone waiting
 
@@ -37,6 +45,8 @@ class GroupCommit(Generic[T]):
         while not done.done():
             async with self._turn:
                 if not done.done():
+                    if self._linger_s and len(self._waiting) < self._max_items:
+                        await asyncio.sleep(self._linger_s)  # company for a trickle
                     batch = self._waiting[: self._max_items]
                     del self._waiting[: self._max_items]
                     await self._store(batch)

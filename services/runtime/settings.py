@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         description="Entries the store and the notifier handle at once; their writes to the "
         "database go together, one transaction per batch.",
     )
+    sink_linger_ms: int = Field(
+        default=200,
+        ge=0,
+        description="How long the store and the notifier wait for more entries to write (and "
+        "deliveries to send) together: a little latency for far fewer transactions.",
+    )
     max_deliveries: int = Field(
         default=5, description="An entry delivered more often than this is dead-lettered."
     )

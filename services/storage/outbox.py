@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, insert, or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.ids import delivery_id, stable_id
@@ -164,8 +164,25 @@ class Outbox:
                     .where(Delivery.delivery_id.in_(release), Delivery.status == "pending")
                     .values(next_attempt_at=now or utcnow())
                 )
-            for attempt in attempts:
-                await _record(session, attempt)
+            if not attempts:
+                return
+            await session.execute(_SETTLE, [_settle_row(i, a.result) for a in attempts
+                                            for i in a.delivery_ids])  # fmt: skip
+            await session.execute(
+                insert(DeliveryAttemptRow),
+                [{"delivery_id": i, "attempted_at": a.result.attempted_at,
+                  "outcome": a.result.outcome, "status_code": a.result.status_code,
+                  "error": a.result.error, "duration_ms": a.result.duration_ms}
+                 for a in attempts for i in a.delivery_ids],
+            )  # fmt: skip
+            for attempt in _endpoint_changes(attempts):
+                await session.execute(_endpoint_update(attempt.subscription_id, attempt.result))
+                if attempt.result.hold_until is not None:
+                    await session.execute(
+                        _hold(
+                            attempt.subscription_id, attempt.delivery_ids, attempt.result.hold_until
+                        )
+                    )
 
     async def deliveries(
         self, *, status: str | None = None, subscription_id: str | None = None, limit: int = 100
@@ -215,30 +232,40 @@ class Outbox:
             return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def _record(session: AsyncSession, attempt: Attempted) -> None:
-    ids, subscription_id, result = attempt
-    await session.execute(
-        update(Delivery)
-        .where(Delivery.delivery_id.in_(ids))
-        .values(
-            status=result.status,
-            attempts=Delivery.attempts + 1,
-            failures=Delivery.failures + int(result.failed),
-            last_status_code=result.status_code,
-            last_error=result.error,
-            next_attempt_at=result.next_attempt_at,
-            delivered_at=result.attempted_at if result.status == "delivered" else None,
-        )
+#: One delivery's attempt, stored (executed for many deliveries at once).
+_SETTLE = (
+    update(DELIVERIES)
+    .where(DELIVERIES.c.delivery_id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        attempts=DELIVERIES.c.attempts + 1,
+        failures=DELIVERIES.c.failures + bindparam("b_failed"),
+        last_status_code=bindparam("b_code"),
+        last_error=bindparam("b_error"),
+        next_attempt_at=bindparam("b_next"),
+        delivered_at=bindparam("b_delivered"),
     )
-    await session.execute(
-        insert(DeliveryAttemptRow),
-        [{"delivery_id": i, "attempted_at": result.attempted_at, "outcome": result.outcome,
-          "status_code": result.status_code, "error": result.error,
-          "duration_ms": result.duration_ms} for i in ids],
-    )  # fmt: skip
-    await session.execute(_endpoint_update(subscription_id, result))
-    if result.hold_until is not None:
-        await session.execute(_hold(subscription_id, ids, result.hold_until))
+)
+
+
+def _settle_row(delivery: str, result: Settlement) -> dict[str, Any]:
+    delivered = result.attempted_at if result.status == "delivered" else None
+    return {"b_id": delivery, "b_status": result.status, "b_failed": int(result.failed),
+            "b_code": result.status_code, "b_error": result.error,
+            "b_next": result.next_attempt_at, "b_delivered": delivered}  # fmt: skip
+
+
+def _endpoint_changes(attempts: Sequence[Attempted]) -> list[Attempted]:
+    """The attempts whose effect on their endpoint a later one does not overwrite: a
+    delivery sets the endpoint's state outright, so of two the earlier can be skipped."""
+    kept, delivered_later = [], set()
+    for attempt in reversed(attempts):
+        if attempt.result.status == "delivered":
+            if attempt.subscription_id in delivered_later:
+                continue
+            delivered_later.add(attempt.subscription_id)
+        kept.append(attempt)
+    return kept[::-1]
 
 
 def _is_due(now: datetime) -> Any:

@@ -16,7 +16,11 @@ STAGE = "store"
 def build_router(settings: Settings, stories: StoryRepository) -> RedisRouter:
     router = RedisRouter()
     # Entries handled at once are written in one transaction; each is acknowledged after it.
-    writes = GroupCommit(stories.save_many, max_items=settings.sink_concurrency)
+    writes = GroupCommit(
+        stories.save_many,
+        max_items=settings.sink_concurrency,
+        linger_s=settings.sink_linger_ms / 1000,
+    )
 
     @consume(router, StorySummarized, group=STAGE, settings=settings,
              max_workers=settings.sink_concurrency)  # fmt: skip

@@ -14,7 +14,7 @@ from services.notifier.core import story_payload
 from services.notifier.spec import SubscriptionSpec
 from services.runtime.host import StageHost
 from services.runtime.settings import Settings
-from services.storage.outbox import Outbox, Settlement
+from services.storage.outbox import Attempted, Outbox, Settlement, as_utc
 from services.storage.repository import StoryRepository
 from services.storage.subscriptions import SubscriptionExistsError, SubscriptionRepository
 from services.store.main import build_stage
@@ -93,6 +93,40 @@ async def test_settle_logs_holds_the_endpoint_and_disables_it(
     sub = await SubscriptionRepository(db).get("hook")
     assert sub is not None and (sub.disabled_reason, sub.consecutive_failures) == (None, 0)
     assert len(await outbox.due(later)) == 2, "resuming sends what was held"
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "streak"),
+    [(["delivered", "failed", "delivered"], 0), (["delivered", "failed", "failed"], 2),
+     (["failed", "delivered", "delivered"], 0), (["failed", "failed"], 2)],
+)  # fmt: skip
+async def test_a_pass_settled_at_once_leaves_the_endpoint_as_one_by_one_would(
+    db: async_sessionmaker[AsyncSession], outcomes: list[str], streak: int
+) -> None:
+    sid = await _subscribed(db, "hook")
+    outbox = Outbox(db)
+    for i in range(len(outcomes) + 1):
+        await outbox.enqueue(story(i).segment.segment_id, {sid: NOW}, story_payload(story(i)))
+    *sent, unsent = [d.delivery_id for d, _ in await outbox.due(NOW)]
+    await outbox.claim([*sent, unsent], NOW, 300)
+    moments = [NOW + timedelta(seconds=n) for n in range(len(outcomes))]
+    attempts = [
+        Attempted([delivery], sid, _result(status, attempted_at=at, failed=status == "failed",
+                                           error=None if status == "delivered" else f"#{n}"))
+        for n, (delivery, status, at) in enumerate(zip(sent, outcomes, moments, strict=True))
+    ]  # fmt: skip
+    await outbox.settle_many(attempts, release=[unsent], now=NOW)
+    sub = await SubscriptionRepository(db).get("hook")
+    assert sub is not None and sub.consecutive_failures == streak
+    last_ok = max((at for at, o in zip(moments, outcomes, strict=True) if o == "delivered"),
+                  default=None)  # fmt: skip
+    assert as_utc(sub.last_delivered_at) == last_ok
+    failed = [n for n, o in enumerate(outcomes) if o == "failed"]
+    assert sub.last_error == f"#{failed[-1]}"
+    rows = {d.delivery_id: d for d, _ in await outbox.deliveries()}
+    assert [rows[i].status for i in sent] == outcomes
+    assert all(rows[i].attempts == 1 for i in sent)
+    assert [d.delivery_id for d, _ in await outbox.due(NOW)] == [unsent], "released, due again"
 
 
 async def test_subscription_repository(db: async_sessionmaker[AsyncSession]) -> None:
