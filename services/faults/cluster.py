@@ -62,10 +62,15 @@ async def wait_for(
 class Cluster:
     """A private Redis (AOF on), SQLite file and webhook receiver, and the workers on them."""
 
-    def __init__(self, root: Path, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        env: Mapping[str, str] | None = None,
+        receiver: WebhookReceiver | None = None,
+    ) -> None:
         self.root = root
         self.redis = EmbeddedRedis(root / "redis")
-        self.receiver = WebhookReceiver()
+        self.receiver = receiver or WebhookReceiver()
         self.database_url = f"sqlite+aiosqlite:///{root / 'newsdesk.db'}"
         self.extra_env = dict(env or {})
         self.workers: list[Worker] = []
