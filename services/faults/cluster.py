@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping, Sequence
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -45,15 +45,30 @@ FAST_ENV = {
     "NEWSDESK_LOG_FORMAT": "json",
 }
 STARTUP_S = 90.0
+#: A wait on progress ends by then however it is going: a livelock keeps busy, not moving.
+LIMIT_S = 600.0
 
 
 async def wait_for(
-    predicate: Callable[[], Awaitable[bool]], timeout_s: float, every_s: float = 0.1
+    predicate: Callable[[], Awaitable[bool]],
+    timeout_s: float,
+    every_s: float = 0.1,
+    progress: Callable[[], Awaitable[Hashable]] | None = None,
 ) -> bool:
-    """True once `predicate` holds; False when `timeout_s` passes first."""
-    deadline = time.monotonic() + timeout_s
+    """True once `predicate` holds; False when `timeout_s` passes first.
+
+    With `progress`, `timeout_s` counts from the last change in what it returns, not from the
+    start: on a loaded machine a run that is slow but moving is not cut short, and one that is
+    stuck still ends `timeout_s` after it stuck (and any, however busy, after `LIMIT_S`).
+    """
+    started = time.monotonic()
+    deadline = started + timeout_s
+    seen = await progress() if progress else None
     while not await predicate():
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if progress is not None and (moved := await progress()) != seen:
+            seen, deadline = moved, min(now + timeout_s, started + LIMIT_S)
+        if now > deadline:
             return False
         await asyncio.sleep(every_s)
     return True
@@ -134,8 +149,15 @@ class Cluster:
         async def started() -> bool:
             return all(w.started() for w in workers)
 
-        if not await wait_for(started, STARTUP_S, every_s=0.2):
-            raise RuntimeError(f"workers {[w.label for w in workers]} not up in {STARTUP_S}s")
+        async def importing() -> Hashable:
+            # Start-up is mostly imports: CPU time it gets, slowly on a loaded machine.
+            return tuple(round(w.cpu_seconds(), 1) for w in workers)
+
+        if not await wait_for(started, STARTUP_S, every_s=0.2, progress=importing):
+            labels = [w.label for w in workers]
+            raise RuntimeError(
+                f"workers {labels} not up: no CPU used for {STARTUP_S:g} s, or {LIMIT_S:g} s in all"
+            )
 
     async def start(self, label: str, stages: Sequence[str] = PIPELINE) -> Worker:
         worker = self.spawn(label, stages)
@@ -165,6 +187,12 @@ class Cluster:
     async def backlog(self) -> int:
         return await backlog(self.client, await self.groups())
 
+    async def progress(self) -> Hashable:
+        """Changes whenever the workers get something done: an entry added to a stream or
+        acknowledged, a dead letter, a POST the receiver took."""
+        lengths = [int(await self.client.xlen(event.stream)) for event in ALL_EVENTS]
+        return sum(lengths), await self.backlog(), len(self.receiver.snapshot())
+
     async def pending(self, stream: str, group: str, consumer: str | None = None) -> int:
         """Entries read but not acknowledged in a group (by one consumer, if named)."""
         if consumer is None:
@@ -184,6 +212,11 @@ class Cluster:
     async def failed_delivery_attempts(self) -> int:
         rows = await Outbox(sessions(self.engine)).deliveries(limit=100_000)
         return sum(delivery.failures for delivery, _ in rows)
+
+    async def deliveries_pending(self) -> int:
+        """Deliveries the notifier has still to send, or is sending (a claim stays pending)."""
+        rows = await Outbox(sessions(self.engine)).deliveries(status="pending", limit=100_000)
+        return len(rows)
 
     async def stuck_episodes(self) -> set[str | None]:
         """The episodes of every entry still pending in some group."""

@@ -45,7 +45,7 @@ async def worker_killed(root: Path) -> Outcome:
         async def segmented() -> bool:
             return await cluster.backlog() == 0 and await cluster.client.xlen(stream) > 0
 
-        await wait_for(segmented, RUN_S)
+        await wait_for(segmented, RUN_S, progress=cluster.progress)
         waiting = int(await cluster.client.xlen(stream))
         victim = await cluster.start("victim", [VICTIM])
 
@@ -78,7 +78,7 @@ async def redis_restarted(root: Path) -> Outcome:
     async with Cluster(root) as cluster:
         worker = await cluster.start("pipeline")
         await cluster.publish([e.event for e in expected])
-        await wait_for(lambda: _mid_run(cluster.client), RUN_S, every_s=0.01)
+        await wait_for(lambda: _mid_run(cluster.client), RUN_S, 0.01, cluster.progress)
         await asyncio.to_thread(cluster.redis.kill)
         await asyncio.to_thread(cluster.redis.start)
         count = await settle(cluster, expected, RUN_S)
@@ -104,7 +104,7 @@ async def redis_down(root: Path, outage_s: float = OUTAGE_S) -> Outcome:
     async with Cluster(root) as cluster:
         worker = await cluster.start("pipeline")
         await cluster.publish([e.event for e in expected])
-        await wait_for(lambda: _mid_run(cluster.client), RUN_S, every_s=0.01)
+        await wait_for(lambda: _mid_run(cluster.client), RUN_S, 0.01, cluster.progress)
         lines, cpu = worker.log_lines(), worker.cpu_seconds()
         await asyncio.to_thread(cluster.redis.stop)
         alive = await _watch(worker, outage_s)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +22,8 @@ SHORT = (
     TRANSCRIPTS / "harbor_briefing_2026-05-04.txt",
     TRANSCRIPTS / "circuit_daily_2026-04-22.txt",
 )
-#: A run not finished by then has lost something (a short run takes a few seconds).
+#: A run that got nothing done for this long has lost something (a short run takes seconds).
 RUN_S = 90.0
-#: After the last expected alert, how long to keep watching for late duplicates.
-SETTLE_S = 1.5
 
 
 @functools.cache
@@ -91,16 +88,29 @@ async def count(cluster: Cluster, expected: Sequence[Expected]) -> Count:
 
 
 async def settle(cluster: Cluster, expected: Sequence[Expected], timeout_s: float) -> Count:
-    """Wait until every expected story is stored and posted and the streams are idle; count."""
+    """Wait until every expected story is stored and posted, the streams are idle and the
+    outbox has nothing left to send, so that nothing can come in twice any more; count.
+
+    `timeout_s` counts from the last time the workers got something done.
+    """
 
     async def done() -> bool:
         try:
-            return (await count(cluster, expected)).lost == 0 and await cluster.backlog() == 0
+            return (
+                (await count(cluster, expected)).lost == 0
+                and await cluster.backlog() == 0
+                and await cluster.deliveries_pending() == 0
+            )
         except RedisError:  # Redis restarting under a fault: look again
             return False
 
-    if await wait_for(done, timeout_s, every_s=0.25):
-        await asyncio.sleep(SETTLE_S)
+    async def progress() -> Hashable:
+        try:
+            return await cluster.progress()
+        except RedisError:
+            return None
+
+    await wait_for(done, timeout_s, every_s=0.25, progress=progress)
     return await count(cluster, expected)
 
 
