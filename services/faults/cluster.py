@@ -130,15 +130,18 @@ class Cluster:
             }
         )
 
-    def spawn(self, label: str, stages: Sequence[str] = PIPELINE) -> Worker:
-        """Start `newsdesk worker STAGES...` as consumer `label` (not waiting for it)."""
+    def spawn(
+        self, label: str, stages: Sequence[str] = PIPELINE, env: Mapping[str, str] | None = None
+    ) -> Worker:
+        """Start `newsdesk worker STAGES...` as consumer `label` (not waiting for it); `env`
+        adds to the cluster's settings for this worker alone."""
         log = self.root / f"{label}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
                 [*newsdesk_command(), "worker", *stages],
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                env=self.env(label),
+                env=self.env(label) | dict(env or {}),
                 cwd=self.root,  # no stray .env
             )
         worker = Worker(label, tuple(stages), process, log)
@@ -186,6 +189,13 @@ class Cluster:
 
     async def backlog(self) -> int:
         return await backlog(self.client, await self.groups())
+
+    async def unfinished(self, stream: str, group: str) -> int | None:
+        """Entries of `stream` that `group` has not read or not acknowledged; None while the
+        group does not exist (its worker has not started)."""
+        if (stream, group) not in await self.groups():
+            return None
+        return await backlog(self.client, [(stream, group)])
 
     async def progress(self) -> Hashable:
         """Changes whenever the workers get something done: an entry added to a stream or

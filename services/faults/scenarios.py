@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Hashable
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -10,7 +11,7 @@ from redis.exceptions import RedisError
 
 from schemas import SegmentDetected
 from services.cli.sources import SAMPLE
-from services.faults.cluster import CONSUMES, PIPELINE, Cluster, wait_for
+from services.faults.cluster import CONSUMES, PIPELINE, STARTUP_S, Cluster, wait_for
 from services.faults.outcome import Outcome
 from services.faults.receiver import DownReceiver
 from services.faults.tally import RUN_S, expect, settle, short_episodes
@@ -27,13 +28,17 @@ MAX_LOG_LINES_PER_S = 5.0
 MAX_CPU_SHARE = 0.25
 #: The stage the kill scenario shoots: it gets an entry per segment, so a first read holds many.
 VICTIM = "classifier"
+#: The victim reads this many entries at once (replicas read one), so it holds them all.
+VICTIM_READ = 1000
 
 
 async def worker_killed(root: Path) -> Outcome:
     """A classifier is SIGKILLed holding entries; a fresh replica claims them and ends the run.
 
     The victim starts once the segments wait for it, so its first read takes them all and it
-    dies with every one of them in hand.
+    dies with every one of them in hand. It is caught holding them, not raced: frozen
+    (SIGSTOP) and looked at over and over, until a look finds entries in its hands, and then
+    killed without ever running on.
     """
     outcome = Outcome("worker SIGKILLed mid-message")
     expected = short_episodes()
@@ -47,14 +52,24 @@ async def worker_killed(root: Path) -> Outcome:
 
         await wait_for(segmented, RUN_S, progress=cluster.progress)
         waiting = int(await cluster.client.xlen(stream))
-        victim = await cluster.start("victim", [VICTIM])
+        victim = cluster.spawn("victim", [VICTIM], {"NEWSDESK_READ_COUNT": str(VICTIM_READ)})
 
-        async def holding() -> bool:
-            return await cluster.pending(stream, VICTIM, victim.label) > 0
+        async def caught() -> bool:
+            """Frozen holding entries, or past catching (done with every one already)."""
+            if not victim.started():
+                return False
+            victim.freeze()
+            if await cluster.pending(stream, VICTIM, victim.label) > 0:
+                return True
+            victim.thaw()
+            return await cluster.unfinished(stream, VICTIM) == 0
 
-        await wait_for(holding, RUN_S, every_s=0.005)
-        victim.kill()
+        async def starting() -> Hashable:
+            return victim.cpu_seconds()
+
+        await wait_for(caught, STARTUP_S, every_s=0.005, progress=starting)
         held = await cluster.pending(stream, VICTIM, victim.label)
+        victim.kill()
         await cluster.start("replacement", [VICTIM])
         count = await settle(cluster, expected, RUN_S)
         left = await cluster.pending(stream, VICTIM, victim.label)

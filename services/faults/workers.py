@@ -52,6 +52,13 @@ class Worker:
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.process.pid)
 
+    def freeze(self) -> None:
+        """SIGSTOP: it holds whatever it holds, and does nothing more until thawed or killed."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL: no handler finishes, nothing is acknowledged."""
         self.process.send_signal(signal.SIGKILL)
