@@ -33,6 +33,8 @@ SINKS = ("store", "notifier")
 TRANSCRIPT_HEADING = "## Transcript\n"
 #: How long one batch of `--lengths` may take to be delivered before it is reported as is.
 LENGTH_BATCH_TIMEOUT_S = 3600.0
+#: Seconds the workers' idle CPU is sampled for before each batch of `--lengths`.
+IDLE_SAMPLE_S = 5.0
 #: After the bus is drained, how long the notifier has to post what is left in its outbox
 #: before the stories not received count as lost.
 DELIVERY_GRACE_S = 60.0
@@ -96,12 +98,14 @@ class Figures:
             "relay_msgs_per_s": round(self.relay.median_faststream.per_second),
             "bare_msgs_per_s": round(self.relay.median_bare.per_second),
             "relay_ratios": [round(r, 3) for r in self.relay.ratios],
+            "relay_load_average": round(self.relay.load_average, 1),
             "duplicates": self.duplicates,
             "lost": self.lost,
         }
         if self.lengths:
             data["lengths"] = [run.as_json() for run in self.lengths]
             data["linearity"] = linearity(self.lengths).as_json()
+            data["linearity_net_of_idle"] = linearity(self.lengths, net_of_idle=True).as_json()
         return data
 
 
@@ -176,8 +180,9 @@ async def run(
         for multiple in lengths:
             batch = episode_variants(sample, length_episodes, multiple=multiple, tag=f"{multiple}x")
             scaling.append(await length_run(cluster, workers, multiple, batch, progress))
-        # Idle workers still poll Redis (a blocking read and a claim every poll interval each)
-        # and take CPU from the relays on a small machine: the bus is measured without them.
+        # Idle workers still poll Redis (a blocking read and a claim every poll interval each;
+        # about 0.2 cores for the nine, measured) and would take that from the relays on a
+        # small machine: the bus is measured without them.
         await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
         relay = await compare_relays(cluster.redis.url, relay_messages, 4000, rounds=relay_rounds)
 
@@ -206,9 +211,13 @@ async def length_run(
     events: Sequence[EpisodeDiscovered],
     progress: Callable[[int, int], None],
 ) -> LengthRun:
-    """One batch published at once; all workers' CPU until every story it made is delivered."""
+    """One batch published at once; all workers' CPU until every story it made is delivered,
+    and their CPU while idle just before."""
     ids = {event.episode.episode_id for event in events}
+    idle_from = sum(w.cpu_seconds() for w in workers)
+    await asyncio.sleep(IDLE_SAMPLE_S)
     cpu_before = sum(w.cpu_seconds() for w in workers)
+    idle_cores = (cpu_before - idle_from) / IDLE_SAMPLE_S
     started = time.monotonic()
     await cluster.publish(events)
     await drain(cluster, ids, progress, timeout_s=LENGTH_BATCH_TIMEOUT_S)
@@ -218,6 +227,7 @@ async def length_run(
         cpu_s=sum(w.cpu_seconds() for w in workers) - cpu_before,
         stories=len(await cluster.stored_stories(ids)),
         seconds=time.monotonic() - started,
+        idle_cores=idle_cores,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import statistics
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -101,21 +101,19 @@ Relay = Callable[[str, int, int], Awaitable[RelayRun]]
 
 @dataclass(frozen=True)
 class RelayComparison:
-    """Rounds of both relays, each round run back to back so both see the same machine."""
+    """Alternating rounds of both relays, and how busy the machine was meanwhile."""
 
     faststream: list[RelayRun]
     bare: list[RelayRun]
+    #: The highest one-minute load average seen before, between and after the rounds; above
+    #: the machine's core count the rates say more about the neighbours than about the bus.
+    load_average: float = 0.0
 
     @property
     def ratios(self) -> list[float]:
-        """FastStream's rate over the bare relay's, round by round."""
+        """FastStream's rate over the bare relay's, round by round (the spread)."""
         pairs = zip(self.faststream, self.bare, strict=True)
         return [fast.per_second / bare.per_second for fast, bare in pairs]
-
-    @property
-    def ratio(self) -> float:
-        """The median round: a neighbour's burst of CPU in one round does not move it."""
-        return statistics.median(self.ratios)
 
     @property
     def median_faststream(self) -> RelayRun:
@@ -124,6 +122,12 @@ class RelayComparison:
     @property
     def median_bare(self) -> RelayRun:
         return median_run(self.bare)
+
+    @property
+    def ratio(self) -> float:
+        """The median FastStream rate over the median bare rate: each median shrugs off the
+        rounds a neighbour's burst of CPU slowed, whichever relay it hit."""
+        return self.median_faststream.per_second / self.median_bare.per_second
 
 
 def median_run(runs: list[RelayRun]) -> RelayRun:
@@ -146,14 +150,15 @@ async def compare_relays(
     warmup: int = 200,
     relays: dict[str, Relay] | None = None,
 ) -> RelayComparison:
-    """Both relays, warmed up once, then `rounds` rounds of `count` messages each, alternating
-    which goes first. Run it on a quiet Redis: other consumers polling the same server (idle
-    workers, say) take CPU from both relays, and more from whichever is waiting on Redis."""
+    """Both relays warmed up, then `rounds` rounds of `count` messages each, alternating which
+    goes first. Meant for a Redis nothing else uses: idle workers polling it take CPU too."""
     relays = relays or {"faststream": faststream_relay, "bare": bare_relay}
+    load = os.getloadavg()[0]
     for relay in relays.values():
         await relay(url, warmup, size)  # imports, connections, first-use caches: not timed
     runs: dict[str, list[RelayRun]] = {name: [] for name in relays}
     for index in range(rounds):
         for name in round_order(index):
             runs[name].append(await relays[name](url, count, size))
-    return RelayComparison(faststream=runs["faststream"], bare=runs["bare"])
+        load = max(load, os.getloadavg()[0])
+    return RelayComparison(faststream=runs["faststream"], bare=runs["bare"], load_average=load)

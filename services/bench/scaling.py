@@ -16,6 +16,9 @@ class LengthRun:
     cpu_s: float  # all workers together, from the first publish until every story is delivered
     stories: int
     seconds: float
+    #: The same workers' CPU while idle just before, in cores: their polling, which costs by
+    #: the second (and a busy machine stretches the seconds), not by the transcript hour.
+    idle_cores: float = 0.0
 
     @property
     def hours(self) -> float:
@@ -26,6 +29,16 @@ class LengthRun:
     def cpu_per_hour_s(self) -> float:
         return self.cpu_s / self.hours
 
+    @property
+    def idle_cpu_s(self) -> float:
+        """What polling at the idle rate would have cost over the batch's seconds."""
+        return self.idle_cores * self.seconds
+
+    @property
+    def work_cpu_s(self) -> float:
+        """CPU net of the idle polling: an estimate, since busy workers poll less."""
+        return self.cpu_s - self.idle_cpu_s
+
     def as_json(self) -> dict[str, object]:
         return {
             "multiple": self.multiple,
@@ -33,6 +46,8 @@ class LengthRun:
             "transcript_hours": self.hours,
             "cpu_s": round(self.cpu_s, 2),
             "cpu_s_per_hour": round(self.cpu_per_hour_s, 3),
+            "idle_cores": round(self.idle_cores, 3),
+            "work_cpu_s_per_hour": round(self.work_cpu_s / self.hours, 3),
             "stories": self.stories,
             "seconds": round(self.seconds, 2),
         }
@@ -58,22 +73,22 @@ class Linearity:
         }
 
 
-def linearity(runs: Sequence[LengthRun]) -> Linearity:
-    """Fit cpu_s = slope * hours + intercept over the runs (at least two lengths)."""
+def linearity(runs: Sequence[LengthRun], *, net_of_idle: bool = False) -> Linearity:
+    """Fit cpu = slope * hours + intercept over the runs (at least two lengths), where cpu is
+    all the workers' CPU, or with `net_of_idle` that less their idle polling."""
     if len({run.multiple for run in runs}) < 2:
         raise ValueError("linearity needs runs at two lengths at least")
     hours = [run.hours for run in runs]
-    cpu = [run.cpu_s for run in runs]
+    cpu = [run.work_cpu_s if net_of_idle else run.cpu_s for run in runs]
     slope, intercept = statistics.linear_regression(hours, cpu)
     residual = sum((y - (slope * x + intercept)) ** 2 for x, y in zip(hours, cpu, strict=True))
     spread = sum((y - statistics.fmean(cpu)) ** 2 for y in cpu)
-    shortest = min(runs, key=lambda run: run.multiple)
-    longest = max(runs, key=lambda run: run.multiple)
+    per_hour = {run.multiple: y / run.hours for run, y in zip(runs, cpu, strict=True)}
     return Linearity(
         slope_s_per_hour=slope,
         intercept_s=intercept,
         r_squared=1.0 - residual / spread if spread else 1.0,
-        cpu_per_hour_ratio=longest.cpu_per_hour_s / shortest.cpu_per_hour_s,
+        cpu_per_hour_ratio=per_hour[max(per_hour)] / per_hour[min(per_hour)],
     )
 
 

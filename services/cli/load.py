@@ -35,6 +35,7 @@ def _table(figures: Figures) -> Table:
         "bus_share_of_cpu",
         "relay_ratio",
         "relay_ratios",
+        "relay_load_average",
         "relay_msgs_per_s",
         "bare_msgs_per_s",
         "stories",
@@ -50,13 +51,24 @@ def _table(figures: Figures) -> Table:
 
 
 def _lengths_table(figures: Figures) -> Table:
-    fit = linearity(figures.lengths)
+    total, net = linearity(figures.lengths), linearity(figures.lengths, net_of_idle=True)
     table = Table(
-        title="cost against transcript length, every worker's CPU "
-        f"(per hour: x{fit.cpu_per_hour_ratio:.2f} longest/shortest, "
-        f"R² {fit.r_squared:.4f}, {fit.slope_s_per_hour:.2f} s/hour + {fit.intercept_s:.2f} s)"
+        title="cost against transcript length, every worker's CPU: per hour, longest over "
+        f"shortest x{total.cpu_per_hour_ratio:.2f}, R² {total.r_squared:.4f}; "
+        f"net of idle polling x{net.cpu_per_hour_ratio:.2f}, R² {net.r_squared:.4f}"
     )
-    for column in ("length", "episodes", "transcript hours", "CPU s", "CPU s/hour", "stories"):
+    columns = (
+        "length",
+        "episodes",
+        "transcript hours",
+        "CPU s",
+        "CPU s/hour",
+        "idle polling cores",
+        "net CPU s/hour",
+        "stories",
+        "wall s",
+    )
+    for column in columns:
         table.add_column(column, justify="right")
     for batch in figures.lengths:
         table.add_row(
@@ -65,7 +77,10 @@ def _lengths_table(figures: Figures) -> Table:
             f"{batch.hours:g}",
             f"{batch.cpu_s:.1f}",
             f"{batch.cpu_per_hour_s:.2f}",
+            f"{batch.idle_cores:.2f}",
+            f"{batch.work_cpu_s / batch.hours:.2f}",
             str(batch.stories),
+            f"{batch.seconds:.1f}",
         )
     return table
 

@@ -92,19 +92,21 @@ def test_the_json_keeps_its_keys_and_adds_the_lengths_only_when_measured() -> No
     ):
         assert key in plain
     assert "lengths" not in plain and "linearity" not in plain
-    # Rounds at 0.5 and 1.0: the median of the two.
-    assert plain["relay_ratio"] == 0.75
+    # Medians (the lower middle of two): FastStream 1000/s, bare 2000/s.
+    assert plain["relay_ratio"] == 0.5
+    assert plain["relay_msgs_per_s"] == 1000 and plain["bare_msgs_per_s"] == 2000
     assert plain["relay_ratios"] == [0.5, 1.0]
 
     runs = [LengthRun(1, 3, 6.0, 60, 4.0), LengthRun(2, 3, 12.0, 120, 8.0)]
     measured = figures(runs).as_json()
     assert measured["lengths"] == [run.as_json() for run in runs]
-    assert measured["linearity"] == {
+    straight = {
         "cpu_s_per_hour": 2.0,
         "intercept_cpu_s": 0.0,
         "r_squared": 1.0,
         "cpu_per_hour_ratio": 1.0,
     }
+    assert measured["linearity"] == measured["linearity_net_of_idle"] == straight
 
 
 def test_bench_pipeline_refuses_lengths_it_cannot_fit() -> None:

@@ -63,3 +63,29 @@ def test_parse_lengths_keeps_the_order_given() -> None:
 def test_parse_lengths_rejects_what_cannot_be_measured(text: str) -> None:
     with pytest.raises(ValueError, match="lengths"):
         parse_lengths(text)
+
+
+def test_idle_polling_is_costed_by_the_second_and_can_be_taken_out() -> None:
+    # 2 s of work per transcript hour; the batches last 10 s plus 5 s per hour, while the
+    # workers poll at 0.2 cores: polling adds 2 s plus 1 s per hour, a fixed cost in disguise.
+    batches = [
+        LengthRun(
+            m,
+            3,
+            cpu_s=2.0 * 3 * m + 0.2 * (10 + 5 * 3 * m),
+            stories=0,
+            seconds=10 + 15 * m,
+            idle_cores=0.2,
+        )
+        for m in (1, 2, 4)
+    ]
+    assert batches[0].idle_cpu_s == pytest.approx(5.0)
+    assert batches[0].work_cpu_s == pytest.approx(6.0)
+    assert batches[0].as_json()["work_cpu_s_per_hour"] == 2.0
+    total = linearity(batches)
+    assert total.intercept_s == pytest.approx(2.0)
+    assert total.cpu_per_hour_ratio < 1
+    net = linearity(batches, net_of_idle=True)
+    assert net.slope_s_per_hour == pytest.approx(2.0)
+    assert net.intercept_s == pytest.approx(0.0, abs=1e-9)
+    assert net.cpu_per_hour_ratio == pytest.approx(1.0)
