@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from faststream.redis import RedisBroker, RedisRouter, StreamSub
 from faststream.redis.publisher.usecase import StreamPublisher
 
+import services.runtime.faststream_fixes  # noqa: F401  (applied before any broker exists)
 from schemas import DeadLettered, Event
 from services.runtime.middleware import build_error_middleware
 from services.runtime.settings import Settings
