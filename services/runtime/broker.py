@@ -63,7 +63,9 @@ def consume(
                 event.stream,
                 group=group,
                 consumer=settings.consumer_name,
-                polling_interval=settings.poll_interval_ms,
+                # A claimer finds nothing most of the time: it looks a tenth as often as an
+                # entry must wait to be claimed, not at every poll.
+                polling_interval=max(settings.poll_interval_ms, (claim_idle_ms or 0) // 10),
                 min_idle_time=claim_idle_ms,
                 # Without a count one consumer takes a whole backlog into its pending list,
                 # and replicas started to help (or by KEDA) would find nothing to share. A

@@ -1,4 +1,4 @@
-"""FastStream's per-message copy of a stream subscription is skipped when there is no prefix."""
+"""How a stage subscribes: a reader and a claimer, read without FastStream's per-message copy."""
 
 from __future__ import annotations
 
@@ -31,3 +31,19 @@ def test_a_stage_subscriber_reads_its_subscription_without_copying_it(settings: 
     reader = router.subscribers[0]
     assert reader.stream_sub is reader.stream_sub  # type: ignore[attr-defined]
     assert reader.stream_sub.name == StorySummarized.stream  # type: ignore[attr-defined]
+
+
+def test_the_claimer_polls_a_tenth_as_often_as_entries_wait_to_be_claimed(
+    settings: Settings,
+) -> None:
+    slow = settings.model_copy(update={"claim_idle_ms": 60_000, "poll_interval_ms": 100})
+    router = RedisRouter()
+
+    @consume(router, StorySummarized, group="store", settings=slow, max_workers=8)
+    async def handler(e: StorySummarized) -> None:
+        return None
+
+    subs = {s.stream_sub.min_idle_time: s.stream_sub for s in router.subscribers}  # type: ignore[attr-defined]
+    reader, claimer = subs[None], subs[60_000]
+    assert (reader.polling_interval, claimer.polling_interval) == (100, 6_000)
+    assert reader.max_records == 8, "a consumer handling 8 at once reads 8 at a time"
