@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 
 from schemas import EntityMention
@@ -59,7 +59,7 @@ class EntityMatcher:
         self,
         gazetteer: Gazetteer,
         *,
-        known_words: Collection[str] = frozenset(),
+        known_words: Container[str] = frozenset(),
         context_chars: int = 300,
         unlisted: bool = True,
     ) -> None:

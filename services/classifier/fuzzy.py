@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from typing import Generic, TypeVar
 
 import jellyfish
@@ -27,7 +27,7 @@ class FuzzyIndex(Generic[T]):
         self,
         choices: Mapping[str, T],
         *,
-        known_words: Collection[str] = frozenset(),
+        known_words: Container[str] = frozenset(),
         min_length: int = 5,
         cutoff: float = 88.0,
         sound_cutoff: float = 78.0,

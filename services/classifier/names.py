@@ -7,7 +7,7 @@ name. Only cased text is read, and only words no gazetteer match has claimed.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Container, Iterator
 
 from services.classifier.aliases import Words
 from services.classifier.words import is_known
@@ -28,7 +28,7 @@ _ORG_WORDS = {
 
 
 def unlisted_names(
-    words: Words, claimed: Collection[int], known_words: Collection[str]
+    words: Words, claimed: Collection[int], known_words: Container[str]
 ) -> Iterator[tuple[str, str, int, int]]:
     """(name, type, start, end) for each likely name among the unclaimed tokens."""
     i, tokens = 0, words.tokens
@@ -69,7 +69,7 @@ def _run_end(words: Words, i: int, claimed: Collection[int]) -> int:
     return j
 
 
-def _trim(words: Words, i: int, j: int, known: Collection[str]) -> tuple[int, int] | None:
+def _trim(words: Words, i: int, j: int, known: Container[str]) -> tuple[int, int] | None:
     """Drop a sentence's common first word, titles, connectors and one-letter words at the edges."""
     lowers = words.lowers
     if _at_sentence_start(words.text, words.tokens[i].start) and is_known(lowers[i], known):
@@ -81,7 +81,7 @@ def _trim(words: Words, i: int, j: int, known: Collection[str]) -> tuple[int, in
     return (i, j) if j > i else None
 
 
-def _looks_like_name(words: Words, run: tuple[int, int], known: Collection[str]) -> bool:
+def _looks_like_name(words: Words, run: tuple[int, int], known: Container[str]) -> bool:
     i, j = run
     texts = [t.text for t in words.tokens[i:j]]
     if sum(t.lower() not in _CONNECTORS for t in texts) > _MAX_WORDS:
