@@ -8,6 +8,7 @@ from schemas import Classification, EpisodeInfo, Segment, SegmentDetected
 from services.classifier.core import Classifier
 from services.classifier.gazetteer import load_gazetteer
 from services.classifier.llm import ChatLabeller
+from services.classifier.words import english_words
 from services.classifier.worker import STAGE, ClassifyFn, build_router
 from services.nlp.embeddings import shared_embedder
 from services.nlp.taxonomy import load_taxonomies
@@ -31,6 +32,10 @@ def chat_labeller(settings: Settings) -> ChatLabeller | None:
 def build_classifier(settings: Settings) -> ClassifyFn:
     taxonomies = load_taxonomies(settings.taxonomy_file)
     gazetteer = load_gazetteer(settings.entities_file)
+    # Before the model: what building the word set frees (~30 MB, held while the lists are
+    # hashed) is then reused as the model loads instead of adding to the peak; and the first
+    # story does not wait for it.
+    english_words()
     embed = (
         shared_embedder(low_memory=settings.embeddings_low_memory) if settings.embeddings else None
     )
