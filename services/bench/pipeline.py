@@ -98,6 +98,8 @@ class Figures:
             "relay_msgs_per_s": round(self.relay.median_faststream.per_second),
             "bare_msgs_per_s": round(self.relay.median_bare.per_second),
             "relay_ratios": [round(r, 3) for r in self.relay.ratios],
+            "relay_cpu_us_per_msg": round(self.relay.median_faststream.cpu_per_message_s * 1e6),
+            "bare_cpu_us_per_msg": round(self.relay.median_bare.cpu_per_message_s * 1e6),
             "relay_load_average": round(self.relay.load_average, 1),
             "duplicates": self.duplicates,
             "lost": self.lost,

@@ -38,6 +38,8 @@ def _table(figures: Figures) -> Table:
         "relay_load_average",
         "relay_msgs_per_s",
         "bare_msgs_per_s",
+        "relay_cpu_us_per_msg",
+        "bare_cpu_us_per_msg",
         "stories",
         "deliveries",
         "duplicates",

@@ -96,6 +96,7 @@ def test_the_json_keeps_its_keys_and_adds_the_lengths_only_when_measured() -> No
     assert plain["relay_ratio"] == 0.5
     assert plain["relay_msgs_per_s"] == 1000 and plain["bare_msgs_per_s"] == 2000
     assert plain["relay_ratios"] == [0.5, 1.0]
+    assert plain["relay_cpu_us_per_msg"] == 500 and plain["bare_cpu_us_per_msg"] == 300
 
     runs = [LengthRun(1, 3, 6.0, 60, 4.0), LengthRun(2, 3, 12.0, 120, 8.0)]
     measured = figures(runs).as_json()
