@@ -145,7 +145,8 @@ class Settings(BaseSettings):
     embeddings: bool = Field(default=True, description="Use sentence embeddings (MiniLM ONNX).")
     embeddings_low_memory: bool = Field(
         default=False,
-        description="Run the embedding model unoptimised: ~170 MB less per worker, ~2x its CPU.",
+        description="Dequantise the embedding model once, without prepacking: ~15 MB less per "
+        "worker, ~25% more CPU per sentence.",
     )
     transcript_inline_max: int = Field(
         default=4 * 1024 * 1024, description="Transcripts above this travel as a blob."

@@ -46,7 +46,9 @@ async def test_store_upserts_segments_so_duplicates_and_replays_do_not_multiply(
     assert episode.segment_count == 3
 
 
-async def test_notifier_enqueues_each_story_once_and_never_ads(settings: Settings, db: object) -> None:
+async def test_notifier_enqueues_each_story_once_and_never_ads(
+    settings: Settings, db: object
+) -> None:
     receiver = WebhookReceiver().start()
     outbox = Outbox(db)  # type: ignore[arg-type]
     await outbox.ensure_webhook_subscriptions([receiver.url])
