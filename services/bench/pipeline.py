@@ -183,7 +183,7 @@ async def run(
             batch = episode_variants(sample, length_episodes, multiple=multiple, tag=f"{multiple}x")
             scaling.append(await length_run(cluster, workers, multiple, batch, progress))
         # Idle workers still poll Redis (a blocking read and a claim every poll interval each;
-        # about 0.2 cores for the nine, measured) and would take that from the relays on a
+        # 0.06–0.2 cores for the nine, measured) and would take that from the relays on a
         # small machine: the bus is measured without them.
         await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
         relay = await compare_relays(cluster.redis.url, relay_messages, 4000, rounds=relay_rounds)
