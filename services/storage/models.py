@@ -115,6 +115,9 @@ class Subscription(Timestamped, Base):
     last_delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: Nothing is sent to the endpoint before then (a Retry-After, or its failures' backoff),
+    #: not even deliveries created meanwhile.
+    held_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Delivery(Timestamped, Base):

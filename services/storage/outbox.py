@@ -126,6 +126,7 @@ class Outbox:
             select(Delivery, Subscription)
             .join(Subscription, Subscription.subscription_id == Delivery.subscription_id)
             .where(Delivery.status == "pending", Subscription.enabled, _is_due(now))
+            .where(or_(Subscription.held_until.is_(None), Subscription.held_until <= now))
             .order_by(Delivery.next_attempt_at, Delivery.created_at, Delivery.delivery_id)
             .limit(limit)
         )
@@ -177,12 +178,6 @@ class Outbox:
             )  # fmt: skip
             for attempt in _endpoint_changes(attempts):
                 await session.execute(_endpoint_update(attempt.subscription_id, attempt.result))
-                if attempt.result.hold_until is not None:
-                    await session.execute(
-                        _hold(
-                            attempt.subscription_id, attempt.delivery_ids, attempt.result.hold_until
-                        )
-                    )
 
     async def deliveries(
         self, *, status: str | None = None, subscription_id: str | None = None, limit: int = 100
@@ -275,7 +270,9 @@ def _is_due(now: datetime) -> Any:
 def _endpoint_update(subscription_id: str, result: Settlement) -> Any:
     query = update(Subscription).where(Subscription.subscription_id == subscription_id)
     if result.status == "delivered":
-        query = query.values(consecutive_failures=0, last_delivered_at=result.attempted_at)
+        query = query.values(
+            consecutive_failures=0, last_delivered_at=result.attempted_at, held_until=None
+        )
     elif result.failed:
         query = query.values(
             consecutive_failures=Subscription.consecutive_failures + 1,
@@ -286,18 +283,6 @@ def _endpoint_update(subscription_id: str, result: Settlement) -> Any:
         query = query.values(last_failure_at=result.attempted_at, last_error=result.error)
     if result.disable_reason:
         query = query.values(enabled=False, disabled_reason=result.disable_reason)
+    if result.hold_until is not None:
+        query = query.values(held_until=result.hold_until)
     return query
-
-
-def _hold(subscription_id: str, sent: Sequence[str], until: datetime) -> Any:
-    """The endpoint's other pending deliveries wait until `until` too."""
-    return (
-        update(Delivery)
-        .where(
-            Delivery.subscription_id == subscription_id,
-            Delivery.status == "pending",
-            Delivery.delivery_id.not_in(sent),
-            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at < until),
-        )
-        .values(next_attempt_at=until)
-    )

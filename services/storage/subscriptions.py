@@ -46,7 +46,7 @@ class SubscriptionRepository:
         was disabled and its failure streak; its pending deliveries go out on the next pass."""
         changes = {k: v for k, v in values.items() if k not in ("name", "subscription_id")}
         if changes.get("enabled"):
-            changes |= {"disabled_reason": None, "consecutive_failures": 0}
+            changes |= {"disabled_reason": None, "consecutive_failures": 0, "held_until": None}
         async with self._sessions.begin() as session:
             await session.execute(update(Subscription).where(_by_ref(ref)).values(**changes))
         return await self.get(ref)

@@ -95,6 +95,23 @@ async def test_settle_logs_holds_the_endpoint_and_disables_it(
     assert len(await outbox.due(later)) == 2, "resuming sends what was held"
 
 
+async def test_a_story_arriving_while_its_endpoint_is_held_waits_for_the_hold(
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    sid = await _subscribed(db, "hook")
+    outbox = Outbox(db)
+    await outbox.enqueue(story(1).segment.segment_id, {sid: NOW}, story_payload(story(1)))
+    ((first, _),) = await outbox.due(NOW)
+    later = NOW + timedelta(seconds=30)
+    await outbox.settle([first.delivery_id], sid,
+                        _result("pending", next_attempt_at=later, hold_until=later))  # fmt: skip
+    await outbox.enqueue(story(2).segment.segment_id, {sid: NOW}, story_payload(story(2)))
+    assert await outbox.due(NOW + timedelta(seconds=29)) == [], "not a failure more in the row"
+    assert len(await outbox.due(later)) == 2
+    await outbox.settle([first.delivery_id], sid, _result("delivered", failed=False))
+    assert len(await outbox.due(NOW)) == 1, "a delivery lifts the hold"
+
+
 @pytest.mark.parametrize(
     ("outcomes", "streak"),
     [(["delivered", "failed", "delivered"], 0), (["delivered", "failed", "failed"], 2),
