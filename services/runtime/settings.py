@@ -47,7 +47,7 @@ class Settings(BaseSettings):
         "database go together, one transaction per batch.",
     )
     sink_linger_ms: int = Field(
-        default=200,
+        default=500,
         ge=0,
         description="How long the store and the notifier wait for more entries to write (and "
         "deliveries to send) together: a little latency for far fewer transactions.",
