@@ -38,11 +38,13 @@ async def redis_url(redis_server: str) -> AsyncIterator[str]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings for one test: its own SQLite and data dir, fast claiming and retries."""
+    """Settings for one test: its own SQLite and data dir, fast claiming, retries and
+    batching (the sinks still gather what arrives together)."""
     return Settings(
         data_dir=tmp_path,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'newsdesk.db'}",
         claim_idle_ms=1_000,
+        sink_linger_ms=20,
         retry_base_s=0.05,
         retry_max_s=0.2,
         allow_private_urls=True,

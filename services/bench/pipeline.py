@@ -16,6 +16,7 @@ from services.bench.scaling import LengthRun, linearity
 from services.cli.receiver import Received
 from services.faults.cluster import Cluster, wait_for
 from services.faults.workers import Worker
+from services.runtime.settings import Settings
 from services.storage.db import sessions
 from services.storage.repository import StoryRepository
 
@@ -150,12 +151,12 @@ async def run(
     progress: Callable[[int, int], None],
 ) -> Figures:
     # Production settings, not the fault suite's quick ones: INFO logs (a line per message),
-    # minute-long claim idle, the outbox drained every 2 s when nothing wakes it.
-    env = {
+    # minute-long claim idle, the outbox's timer and the sinks' batching as shipped.
+    shipped = {name: str(Settings.model_fields[name].default)
+               for name in ("claim_idle_ms", "delivery_poll_s", "sink_linger_ms")}  # fmt: skip
+    env = {f"NEWSDESK_{name.upper()}": value for name, value in shipped.items()} | {
         "NEWSDESK_EMBEDDINGS": str(embeddings).lower(),
         "NEWSDESK_EMBEDDINGS_LOW_MEMORY": str(low_memory).lower(),
-        "NEWSDESK_CLAIM_IDLE_MS": "60000",
-        "NEWSDESK_DELIVERY_POLL_S": "2.0",
     }
     events = episode_variants(sample, episodes)
     async with Cluster(root, env) as cluster:

@@ -49,9 +49,11 @@ def windows(text: str, *, words: int, count: int) -> list[str]:
     current: list[str] = []
     for sentence in sentences(text):
         current.extend(sentence.split())
-        while len(current) >= words:
-            passages.append(" ".join(current[:words]))
-            current = current[words:]
+        cut = 0  # cut once per sentence: slicing per passage is quadratic in a long sentence
+        while len(current) - cut >= words:
+            passages.append(" ".join(current[cut : cut + words]))
+            cut += words
+        del current[:cut]
     if current and (len(current) >= words // 3 or not passages):
         passages.append(" ".join(current))
     if len(passages) <= count:
