@@ -93,16 +93,6 @@ class Outbox:
             rows = await session.scalars(select(Subscription).where(Subscription.enabled))
             return rows.all()
 
-    async def enqueue(
-        self,
-        story_id: str,
-        due: Mapping[str, datetime],
-        payload: dict[str, Any],
-        *,
-        redeliver: bool = False,
-    ) -> None:
-        await self.enqueue_many([Pending(story_id, due, payload, redeliver)])
-
     async def enqueue_many(self, stories: Sequence[Pending]) -> None:
         """A pending delivery per story and subscription, due when given, in one transaction.
         An existing one is left as it is, so a replay never alerts twice, unless the replay
@@ -144,10 +134,6 @@ class Outbox:
         )
         async with self._sessions.begin() as session:
             return list((await session.scalars(query)).all())
-
-    async def settle(self, ids: Sequence[str], subscription_id: str, result: Settlement) -> None:
-        """Store an attempt on its deliveries, in the delivery log and on its endpoint."""
-        await self.settle_many([Attempted(ids, subscription_id, result)])
 
     async def settle_many(
         self,

@@ -66,9 +66,6 @@ class StoryRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def save(self, event: StorySummarized) -> None:
-        await self.save_many([event])
-
     async def save_many(self, events: Sequence[StorySummarized]) -> None:
         """Episodes and segments of many events in one transaction (the store's batches)."""
         async with self._sessions.begin() as session:

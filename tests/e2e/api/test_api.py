@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from services.api.app import create_app
 from services.notifier.core import story_payload
 from services.runtime.settings import Settings
-from services.storage.outbox import Outbox, utcnow
+from services.storage.outbox import Outbox, Pending, utcnow
 from services.storage.repository import StoryRepository
 from tests.e2e.notifier.stories import story
 
@@ -35,7 +35,7 @@ async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with app.router.lifespan_context(app):
         repo = StoryRepository(app.state.sessions)
         for event in STORIES:
-            await repo.save(event)
+            await repo.save_many([event])
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
             yield client
@@ -121,7 +121,8 @@ async def test_deliveries_list_show_and_retry(api: httpx.AsyncClient) -> None:
     sid = (await api.post("/subscriptions", json=body, headers=KEY)).json()["subscription_id"]
     outbox = Outbox(api._transport.app.state.sessions)  # type: ignore[attr-defined]
     event = STORIES[1]
-    await outbox.enqueue(event.segment.segment_id, {sid: utcnow()}, story_payload(event))
+    due = {sid: utcnow()}
+    await outbox.enqueue_many([Pending(event.segment.segment_id, due, story_payload(event))])
     (listed,) = (await api.get("/deliveries", params={"subscription": "hook"})).json()
     assert (listed["status"], listed["headline"], listed["subscription"]) == (
         "pending", "Headline 1", "hook"

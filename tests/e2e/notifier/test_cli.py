@@ -14,7 +14,7 @@ import services.cli.main  # noqa: F401  (registers every command)
 from services.cli.app import app
 from services.notifier.core import story_payload
 from services.storage.db import create_engine, migrate, sessions
-from services.storage.outbox import Outbox, utcnow
+from services.storage.outbox import Outbox, Pending, utcnow
 from services.storage.repository import StoryRepository
 from tests.e2e.notifier.stories import story
 
@@ -42,10 +42,12 @@ def _seed(url: str, subscription_id: str) -> None:
         await migrate(engine)
         db = sessions(engine)
         for event in (story(1, section="policy-and-safety", entities=("Anthropic",)), story(2)):
-            await StoryRepository(db).save(event)
+            await StoryRepository(db).save_many([event])
         event = story(1)
-        await Outbox(db).enqueue(event.segment.segment_id, {subscription_id: utcnow()},
-                                 story_payload(event))  # fmt: skip
+        due = {subscription_id: utcnow()}
+        await Outbox(db).enqueue_many(
+            [Pending(event.segment.segment_id, due, story_payload(event))]
+        )
         await engine.dispose()
 
     asyncio.run(work())

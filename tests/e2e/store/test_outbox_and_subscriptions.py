@@ -14,7 +14,7 @@ from services.notifier.core import story_payload
 from services.notifier.spec import SubscriptionSpec
 from services.runtime.host import StageHost
 from services.runtime.settings import Settings
-from services.storage.outbox import Attempted, Outbox, Settlement, as_utc
+from services.storage.outbox import Attempted, Outbox, Pending, Settlement, as_utc
 from services.storage.repository import StoryRepository
 from services.storage.subscriptions import SubscriptionExistsError, SubscriptionRepository
 from services.store.main import build_stage
@@ -27,6 +27,15 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 async def _subscribed(db: async_sessionmaker[AsyncSession], name: str) -> str:
     spec = SubscriptionSpec(name=name, channel="webhook", url="https://example.com/hook")
     return (await SubscriptionRepository(db).create(spec.row())).subscription_id
+
+
+async def _enqueue(
+    outbox: Outbox, event: StorySummarized, sid: str, *, redeliver: bool = False
+) -> None:
+    due = {sid: NOW}
+    await outbox.enqueue_many(
+        [Pending(event.segment.segment_id, due, story_payload(event), redeliver)]
+    )
 
 
 def _result(status: str, **extra: object) -> Settlement:
@@ -44,14 +53,15 @@ async def test_a_delivery_is_unique_per_story_and_subscription(
     outbox = Outbox(db)
     event = story(1)
     for _ in range(3):
-        await outbox.enqueue(event.segment.segment_id, {sid: NOW}, story_payload(event))
+        await _enqueue(outbox, event, sid)
     ((delivery, _),) = await outbox.deliveries()
     assert await outbox.claim([delivery.delivery_id], NOW, 60) == [delivery.delivery_id]
-    await outbox.settle([delivery.delivery_id], sid, _result("delivered", failed=False))
-    await outbox.enqueue(event.segment.segment_id, {sid: NOW}, story_payload(event))
+    await outbox.settle_many(
+        [Attempted([delivery.delivery_id], sid, _result("delivered", failed=False))]
+    )
+    await _enqueue(outbox, event, sid)
     assert [d.status for d, _ in await outbox.deliveries()] == ["delivered"]
-    await outbox.enqueue(event.segment.segment_id, {sid: NOW}, story_payload(event),
-                         redeliver=True)  # fmt: skip
+    await _enqueue(outbox, event, sid, redeliver=True)
     assert [d.status for d, _ in await outbox.deliveries()] == ["pending"]
 
 
@@ -59,7 +69,7 @@ async def test_claims_are_atomic_and_leased(db: async_sessionmaker[AsyncSession]
     sid = await _subscribed(db, "hook")
     outbox = Outbox(db)
     for i in range(1, 4):
-        await outbox.enqueue(story(i).segment.segment_id, {sid: NOW}, story_payload(story(i)))
+        await _enqueue(outbox, story(i), sid)
     ids = [d.delivery_id for d, _ in await outbox.due(NOW)]
     first, second = await asyncio.gather(outbox.claim(ids, NOW, 60), outbox.claim(ids, NOW, 60))
     assert sorted(first + second) == sorted(ids) and not set(first) & set(second)
@@ -73,14 +83,16 @@ async def test_settle_logs_holds_the_endpoint_and_disables_it(
     sid = await _subscribed(db, "hook")
     outbox = Outbox(db)
     for i in (1, 2):
-        await outbox.enqueue(story(i).segment.segment_id, {sid: NOW}, story_payload(story(i)))
+        await _enqueue(outbox, story(i), sid)
     first, other = (d.delivery_id for d, _ in await outbox.due(NOW))
     later = NOW + timedelta(minutes=5)
-    await outbox.settle([first], sid, _result("pending", next_attempt_at=later, hold_until=later))
+    await outbox.settle_many(
+        [Attempted([first], sid, _result("pending", next_attempt_at=later, hold_until=later))]
+    )
     assert await outbox.due(NOW + timedelta(minutes=4)) == [], "the other waits too"
     assert len(await outbox.due(later)) == 2
-    await outbox.settle([other], sid, _result("pending", next_attempt_at=later,
-                                               disable_reason="gone: HTTP 410"))  # fmt: skip
+    gone = _result("pending", next_attempt_at=later, disable_reason="gone: HTTP 410")
+    await outbox.settle_many([Attempted([other], sid, gone)])
     sub = await SubscriptionRepository(db).get("hook")
     assert sub is not None
     assert (sub.enabled, sub.disabled_reason, sub.consecutive_failures) == (
@@ -100,15 +112,17 @@ async def test_a_story_arriving_while_its_endpoint_is_held_waits_for_the_hold(
 ) -> None:
     sid = await _subscribed(db, "hook")
     outbox = Outbox(db)
-    await outbox.enqueue(story(1).segment.segment_id, {sid: NOW}, story_payload(story(1)))
+    await _enqueue(outbox, story(1), sid)
     ((first, _),) = await outbox.due(NOW)
     later = NOW + timedelta(seconds=30)
-    await outbox.settle([first.delivery_id], sid,
-                        _result("pending", next_attempt_at=later, hold_until=later))  # fmt: skip
-    await outbox.enqueue(story(2).segment.segment_id, {sid: NOW}, story_payload(story(2)))
+    held = _result("pending", next_attempt_at=later, hold_until=later)
+    await outbox.settle_many([Attempted([first.delivery_id], sid, held)])
+    await _enqueue(outbox, story(2), sid)
     assert await outbox.due(NOW + timedelta(seconds=29)) == [], "not a failure more in the row"
     assert len(await outbox.due(later)) == 2
-    await outbox.settle([first.delivery_id], sid, _result("delivered", failed=False))
+    await outbox.settle_many(
+        [Attempted([first.delivery_id], sid, _result("delivered", failed=False))]
+    )
     assert len(await outbox.due(NOW)) == 1, "a delivery lifts the hold"
 
 
@@ -123,7 +137,7 @@ async def test_a_pass_settled_at_once_leaves_the_endpoint_as_one_by_one_would(
     sid = await _subscribed(db, "hook")
     outbox = Outbox(db)
     for i in range(len(outcomes) + 1):
-        await outbox.enqueue(story(i).segment.segment_id, {sid: NOW}, story_payload(story(i)))
+        await _enqueue(outbox, story(i), sid)
     *sent, unsent = [d.delivery_id for d, _ in await outbox.due(NOW)]
     await outbox.claim([*sent, unsent], NOW, 300)
     moments = [NOW + timedelta(seconds=n) for n in range(len(outcomes))]
@@ -157,9 +171,9 @@ async def test_subscription_repository(db: async_sessionmaker[AsyncSession]) -> 
         "https://example.org/new",
     )
     outbox = Outbox(db)
-    await outbox.enqueue(story(1).segment.segment_id, {sid: NOW}, story_payload(story(1)))
+    await _enqueue(outbox, story(1), sid)
     ((delivery, _),) = await outbox.deliveries()
-    await outbox.settle([delivery.delivery_id], sid, _result("failed"))
+    await outbox.settle_many([Attempted([delivery.delivery_id], sid, _result("failed"))])
     assert await repo.delivery_counts() == {sid: {"failed": 1}}
     assert await repo.remove(sid) and not await repo.remove(sid)
     assert await outbox.deliveries() == [] and await outbox.attempts(delivery.delivery_id) == []

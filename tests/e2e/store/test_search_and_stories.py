@@ -27,10 +27,12 @@ TEXTS = {
 
 async def _stored(db: async_sessionmaker[AsyncSession]) -> StorySearch:
     repo = StoryRepository(db)
-    await repo.save(story(0, section=None, kind="intro", text="Welcome to the show."))
-    await repo.save(story(1, section="policy-and-safety", entities=("Anthropic",), text=TEXTS[1]))
-    await repo.save(story(2, section="tools-and-apps", entities=("OpenAI",), text=TEXTS[2]))
-    await repo.save(story(3, section="tools-and-apps", entities=("Google",), text=TEXTS[3]))
+    await repo.save_many([story(0, section=None, kind="intro", text="Welcome to the show.")])
+    await repo.save_many(
+        [story(1, section="policy-and-safety", entities=("Anthropic",), text=TEXTS[1])]
+    )
+    await repo.save_many([story(2, section="tools-and-apps", entities=("OpenAI",), text=TEXTS[2])])
+    await repo.save_many([story(3, section="tools-and-apps", entities=("Google",), text=TEXTS[3])])
     return StorySearch(db)
 
 
@@ -79,7 +81,9 @@ async def test_search_follows_upserts_and_deletes(db: async_sessionmaker[AsyncSe
     search = await _stored(db)
     repo = StoryRepository(db)
     for _ in range(2):
-        await repo.save(story(3, section="tools-and-apps", text="Gemini now runs on watches."))
+        await repo.save_many(
+            [story(3, section="tools-and-apps", text="Gemini now runs on watches.")]
+        )
     assert await _indexes(search, "watches") == [3]
     assert await _indexes(search, "phones") == []
     assert (await search.find(StoryFilter()))[0] == 3, "a replay updates, never duplicates"
