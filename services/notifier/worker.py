@@ -15,8 +15,7 @@ from schemas import StorySummarized
 from services.notifier.cadence import due_at
 from services.notifier.core import Rule, Story, story_from_event, story_payload
 from services.notifier.dispatch import Dispatcher
-from services.runtime.broker import consume
-from services.runtime.group_commit import GroupCommit
+from services.runtime.broker import consume_batch
 from services.runtime.settings import Settings
 from services.storage.models import Subscription
 from services.storage.outbox import Outbox, Pending, utcnow
@@ -54,28 +53,21 @@ def build_router(
 ) -> RedisRouter:
     router = RedisRouter()
 
-    async def enqueue(events: Sequence[StorySummarized]) -> None:
+    # The stories of one read are matched and enqueued in one transaction, and acknowledged
+    # once their deliveries are in the outbox; the drain loop, woken, sends them.
+    @consume_batch(router, StorySummarized, group=STAGE, settings=settings)
+    async def on_stories_summarized(events: Sequence[StorySummarized]) -> None:
         now, subscriptions = clock(), await outbox.active_subscriptions()
         pending = []
         for e in events:
+            if e.segment.kind != "story":
+                continue
             found = matching(subscriptions, story_from_event(e))
             due = {s.subscription_id: due_at(s.cadence, now, s.digest_time, s.timezone)
                    for s in found}  # fmt: skip
             pending.append(Pending(e.segment.segment_id, due, story_payload(e), e.redeliver))
-        await outbox.enqueue_many(pending)
-
-    # Stories handled at once are matched and enqueued in one transaction. An entry is
-    # acknowledged once its deliveries are in the outbox; the drain loop, woken, sends them.
-    enqueues = GroupCommit(
-        enqueue, max_items=settings.sink_concurrency, linger_s=settings.sink_linger_ms / 1000
-    )
-
-    @consume(router, StorySummarized, group=STAGE, settings=settings,
-             max_workers=settings.sink_concurrency)  # fmt: skip
-    async def on_story_summarized(e: StorySummarized) -> None:
-        if e.segment.kind != "story":
-            return
-        await enqueues.submit(e)
-        dispatcher.wake()
+        if pending:
+            await outbox.enqueue_many(pending)
+            dispatcher.wake()
 
     return router

@@ -13,3 +13,12 @@ class TransientError(Exception):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class EntriesRejected(Exception):
+    """Some entries of a batch cannot be handled (by position in it, with why); the others
+    were. The middleware dead-letters these alone and acknowledges the batch."""
+
+    def __init__(self, rejected: dict[int, BaseException]) -> None:
+        super().__init__(f"{len(rejected)} entries rejected")
+        self.rejected = rejected

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any, cast
 
 import structlog
 from faststream import BaseMiddleware, ContextRepo
@@ -16,8 +16,14 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from schemas import DeadLettered
-from services.runtime.entries import as_text
-from services.runtime.errors import PermanentError, TransientError
+from services.runtime.errors import EntriesRejected, PermanentError, TransientError
+from services.runtime.messages import (
+    batch_ids,
+    channel,
+    first_entry_id,
+    is_batch,
+    payloads,
+)
 from services.runtime.settings import Settings
 
 log = structlog.get_logger("newsdesk.runtime")
@@ -51,42 +57,51 @@ def backoff_delay(attempt: int, settings: Settings, retry_after: float | None = 
 
 
 async def _message_context(msg: StreamMessage[Any]) -> dict[str, Any]:
-    context: dict[str, Any] = {"stream": _channel(msg), "entry_id": _entry_id(msg)}
+    if is_batch(msg):
+        return {"stream": channel(msg), "entries": len(batch_ids(msg))}
+    context: dict[str, Any] = {"stream": channel(msg), "entry_id": first_entry_id(msg)}
     try:
         body = await msg.decode()  # cached: the handler's own decoding reuses it
     except (ValueError, TypeError):
         return context
-    if isinstance(body, dict):
-        context["event_type"] = body.get("event_type")
-        context["event_id"] = body.get("event_id")
-        context["correlation_id"] = body.get("correlation_id")
-        episode = body.get("episode")
-        if isinstance(episode, dict):
-            context["episode_id"] = episode.get("episode_id")
+    return context | _body_context(body)
+
+
+def _body_context(body: Any) -> dict[str, Any]:
+    """What a log line says of the event it is about: its type, ids and episode."""
+    if not isinstance(body, dict):
+        return {}
+    context = {key: body.get(key) for key in ("event_type", "event_id", "correlation_id")}
+    episode = body.get("episode")
+    if isinstance(episode, dict):
+        context["episode_id"] = episode.get("episode_id")
     return context
 
 
-def _channel(msg: StreamMessage[Any]) -> str:
-    raw = msg.raw_message
-    return str(raw.get("channel", "")) if isinstance(raw, dict) else ""
-
-
-def _entry_id(msg: StreamMessage[Any]) -> str:
-    raw = msg.raw_message
-    ids = raw.get("message_ids") if isinstance(raw, dict) else None
-    if not ids:
-        return ""
-    return as_text(ids[0])
-
-
-async def delivery_count(msg: StreamMessage[Any]) -> int:
-    """How often Redis has handed this entry out (1 on first delivery)."""
+async def delivery_count(msg: StreamMessage[Any], entry: str | None = None) -> int:
+    """How often Redis has handed this entry (by default the message's first) out: 1 on
+    first delivery."""
     client, group = getattr(msg, "consumer", None), getattr(msg, "group", None)
-    entry = _entry_id(msg)
+    entry = entry or first_entry_id(msg)
     if client is None or group is None or not entry:
         return 1
-    pending = await client.xpending_range(_channel(msg), group, min=entry, max=entry, count=1)
+    pending = await client.xpending_range(channel(msg), group, min=entry, max=entry, count=1)
     return int(pending[0]["times_delivered"]) if pending else 1
+
+
+async def _log_handled(
+    msg: StreamMessage[Any], attempts: int, started: float, skip: Collection[str] = ()
+) -> None:
+    """The line per handled entry: for a batch, one per entry, with its own ids."""
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    if not is_batch(msg):
+        log.info("message_handled", outcome="ok", attempts=attempts, duration_ms=duration_ms)
+        return
+    bodies = await msg.decode()  # cached: a list, one body per entry
+    for entry_id, body in zip(batch_ids(msg), cast(list[Any], bodies), strict=True):
+        if entry_id not in skip:
+            log.info("message_handled", outcome="ok", attempts=attempts,
+                     duration_ms=duration_ms, entry_id=entry_id, **_body_context(body))  # fmt: skip
 
 
 def _claimed(context: ContextRepo) -> bool:
@@ -135,6 +150,16 @@ def build_error_middleware(
                 attempt += 1
                 try:
                     result = await call_next(msg)
+                except EntriesRejected as exc:
+                    # A batch's bad entries go alone; a single message's one entry was it.
+                    entries = payloads(msg)
+                    for i, error in exc.rejected.items():
+                        await self._dead_letter(msg, entries[i], type(error).__name__, str(error))
+                    await msg.ack()
+                    if is_batch(msg):
+                        skip = {entries[i][0] for i in exc.rejected}
+                        await _log_handled(msg, attempt, started, skip)
+                    return None
                 except PERMANENT_ERRORS as exc:
                     return await self._give_up(msg, type(exc).__name__, str(exc))
                 except TRANSIENT_ERRORS as exc:
@@ -151,32 +176,35 @@ def build_error_middleware(
                     # fix claims it; the delivery cap dead-letters it if it keeps failing.
                     log.exception("message_failed", outcome="error", error=str(exc))
                     raise
-                log.info(
-                    "message_handled",
-                    outcome="ok",
-                    attempts=attempt,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                )
+                await _log_handled(msg, attempt, started)
                 return result
 
         async def _give_up(self, msg: StreamMessage[Any], error_type: str, reason: str) -> None:
-            deliveries = await delivery_count(msg)
-            body = msg.body.decode("utf-8", "replace") if isinstance(msg.body, bytes) else ""
+            """Every entry of the message to the dead letters, and the message acknowledged."""
+            for entry in payloads(msg):
+                await self._dead_letter(msg, entry, error_type, reason)
+            await msg.ack()
+
+        async def _dead_letter(
+            self, msg: StreamMessage[Any], entry: tuple[str, bytes], error_type: str, reason: str
+        ) -> None:
+            entry_id, payload = entry
+            deliveries = await delivery_count(msg, entry_id)
             letter = DeadLettered(
                 stage=stage,
                 reason=reason[:2000],
                 error_type=error_type,
                 delivery_count=deliveries,
-                original_stream=_channel(msg),
-                original_entry_id=_entry_id(msg),
-                original_payload=body,
+                original_stream=channel(msg),
+                original_entry_id=entry_id,
+                original_payload=payload.decode("utf-8", "replace"),
                 producer=stage,
             )
             await dead_letter(letter)
-            await msg.ack()
             log.error(
                 "message_dead_lettered",
                 outcome="dead_letter",
+                entry_id=entry_id,
                 error_type=error_type,
                 reason=reason[:300],
                 deliveries=deliveries,

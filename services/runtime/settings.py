@@ -40,17 +40,18 @@ class Settings(BaseSettings):
     read_count: int = Field(
         default=1, ge=1, description="Entries a consumer takes per read; small, so replicas share."
     )
-    sink_concurrency: int = Field(
-        default=32,
+    sink_batch_size: int = Field(
+        default=64,
         ge=1,
-        description="Entries the store and the notifier handle at once; their writes to the "
-        "database go together, one transaction per batch.",
+        description="Entries the store and the notifier read at once; each batch is written "
+        "in one transaction and acknowledged with one XACK.",
     )
     sink_linger_ms: int = Field(
         default=500,
         ge=0,
-        description="How long the store and the notifier wait for more entries to write (and "
-        "deliveries to send) together: a little latency for far fewer transactions.",
+        description="After a batch smaller than sink_batch_size, how long the store and the "
+        "notifier wait for more (and the notifier for deliveries to send together): a little "
+        "latency for far fewer transactions.",
     )
     max_deliveries: int = Field(
         default=5, description="An entry delivered more often than this is dead-lettered."

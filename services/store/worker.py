@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from faststream.redis import RedisRouter
 
 from schemas import StorySummarized
-from services.runtime.broker import consume
-from services.runtime.group_commit import GroupCommit
+from services.runtime.broker import consume_batch
 from services.runtime.settings import Settings
 from services.storage.repository import StoryRepository
 
@@ -15,16 +16,10 @@ STAGE = "store"
 
 def build_router(settings: Settings, stories: StoryRepository) -> RedisRouter:
     router = RedisRouter()
-    # Entries handled at once are written in one transaction; each is acknowledged after it.
-    writes = GroupCommit(
-        stories.save_many,
-        max_items=settings.sink_concurrency,
-        linger_s=settings.sink_linger_ms / 1000,
-    )
 
-    @consume(router, StorySummarized, group=STAGE, settings=settings,
-             max_workers=settings.sink_concurrency)  # fmt: skip
-    async def on_story_summarized(e: StorySummarized) -> None:
-        await writes.submit(e)
+    # The entries of one read are written in one transaction, then acknowledged together.
+    @consume_batch(router, StorySummarized, group=STAGE, settings=settings)
+    async def on_stories_summarized(events: Sequence[StorySummarized]) -> None:
+        await stories.save_many(events)
 
     return router
