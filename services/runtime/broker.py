@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -116,13 +115,14 @@ def consume_batch(
     """Subscribe a handler of many events at once (the sinks: one transaction, one XACK and
     one pass through the middleware per batch, not per entry).
 
-    The reader takes up to `sink_batch_size` entries a read; when it got fewer, it lingers
-    `sink_linger_ms` after handling them, so a trickle arrives in batches too. The claimer
+    The reader takes up to `sink_batch_size` entries a read; when it got fewer, the
+    middleware lingers `sink_linger_ms` once they are handled, so that a trickle arrives in
+    batches too. The claimer
     hands over one entry at a time, as `consume`'s does. An entry that is not a valid event,
     or that fails permanently when handled alone, is rejected alone (`EntriesRejected`):
     the middleware dead-letters it and the rest of its batch is done.
     """
-    size, linger_s = settings.sink_batch_size, settings.sink_linger_ms / 1000
+    size = settings.sink_batch_size
 
     def decorate(handler: BatchHandler[E]) -> BatchHandler[E]:
         async def handle(bodies: Sequence[Any]) -> None:
@@ -139,8 +139,6 @@ def consume_batch(
 
         async def on_batch(bodies: list[Any]) -> None:
             await handle(bodies)
-            if len(bodies) < size:
-                await asyncio.sleep(linger_s)  # company for a trickle
 
         async def on_claimed(body: Any) -> None:
             await handle([body])

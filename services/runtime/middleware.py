@@ -135,7 +135,11 @@ def build_error_middleware(
                     if deliveries > settings.max_deliveries:
                         reason = f"delivered {deliveries} times without completing"
                         return await self._give_up(msg, "DeliveryLimitExceeded", reason)
-                return await self._run_with_retries(call_next, msg, time.perf_counter())
+                result = await self._run_with_retries(call_next, msg, time.perf_counter())
+                if is_batch(msg) and context["entries"] < settings.sink_batch_size:
+                    # A short read (handled and logged): the next waits for company.
+                    await asyncio.sleep(settings.sink_linger_ms / 1000)
+                return result
             finally:
                 structlog.contextvars.unbind_contextvars("stage", *context)
 
