@@ -20,6 +20,7 @@ from services.runtime.retry_after import parse_retry_after
 from services.runtime.ssrf import UnsafeUrlError, check_url
 
 BODY_KEPT = 1000
+USER_AGENT = "newsdesk-notifier/0.1"
 
 
 def signing_key(secret: str) -> str:
@@ -72,17 +73,22 @@ class Pacer:
 
 class Sender:
     """POSTs JSON to one channel's URL, never following redirects, never to private
-    addresses (unless allowed), and pacing Slack webhooks."""
+    addresses (unless allowed), and pacing Slack webhooks.
+
+    It speaks to the transport directly: an `AsyncClient`'s URL merging, auth, redirect and
+    cookie machinery, none of which it needs, cost a tenth of the notifier's CPU."""
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        transport: httpx.AsyncBaseTransport,
         *,
+        timeout_s: float,
         allow_private: bool,
         slack_interval_s: float = 1.0,
         pacer: Pacer | None = None,
     ) -> None:
-        self.client = client
+        self.transport = transport
+        self.timeout = httpx.Timeout(timeout_s).as_dict()
         self.allow_private = allow_private
         self.slack_interval_s = slack_interval_s
         self.pacer = pacer or Pacer()
@@ -92,7 +98,7 @@ class Sender:
         secret: str | None,
     ) -> Answer:  # fmt: skip
         body = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-        headers = {"content-type": "application/json"}
+        headers = {"user-agent": USER_AGENT, "content-type": "application/json"}
         if channel == "webhook":
             headers |= webhook_headers(message_id, body, secret, datetime.now(UTC))
         interval = self.slack_interval_s if channel == "slack" else 0.0
@@ -105,7 +111,7 @@ class Sender:
     async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         try:
             await check_url(url, allow_private=self.allow_private)
-            response = await self.client.post(url, content=body, headers=headers)
+            response = await self._exchange(url, body, headers)
         except UnsafeUrlError as exc:
             return Answer(refused=True, error=str(exc))
         except httpx.HTTPError as exc:
@@ -119,3 +125,14 @@ class Sender:
             body=text,
             retry_after=parse_retry_after(response.headers.get("retry-after"), now),
         )
+
+    async def _exchange(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        request = httpx.Request(
+            "POST", url, content=body, headers=headers, extensions={"timeout": self.timeout}
+        )
+        response = await self.transport.handle_async_request(request)
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response

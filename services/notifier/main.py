@@ -1,8 +1,6 @@
-"""Wiring for the notifier: the outbox, a guarded HTTP client, the sender, the drain loop."""
+"""Wiring for the notifier: the outbox, a guarded HTTP transport, the sender, the drain loop."""
 
 from __future__ import annotations
-
-import httpx
 
 from schemas import StorySummarized
 from services.notifier.channels import Sender
@@ -26,14 +24,10 @@ def retry_policy(settings: Settings) -> RetryPolicy:
 def build_stage(settings: Settings, redis_url: str) -> Stage:
     engine = create_engine(settings.effective_database_url)
     outbox = Outbox(sessions(engine))
-    client = httpx.AsyncClient(
-        timeout=settings.http_timeout_s,
-        follow_redirects=False,
-        headers={"user-agent": "newsdesk-notifier/0.1"},
-        transport=guarded_transport(allow_private=settings.allow_private_urls),
-    )
+    transport = guarded_transport(allow_private=settings.allow_private_urls)
     sender = Sender(
-        client,
+        transport,
+        timeout_s=settings.http_timeout_s,
         allow_private=settings.allow_private_urls,
         slack_interval_s=settings.slack_min_interval_s,
     )
@@ -52,7 +46,7 @@ def build_stage(settings: Settings, redis_url: str) -> Stage:
         await outbox.ensure_webhook_subscriptions(settings.webhook_urls, secret)
 
     async def stop() -> None:
-        await client.aclose()
+        await transport.aclose()
         await engine.dispose()
 
     async def drain_loop() -> None:

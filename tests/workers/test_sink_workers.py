@@ -52,8 +52,9 @@ async def test_notifier_enqueues_each_story_once_and_never_ads(
     receiver = WebhookReceiver().start()
     outbox = Outbox(db)  # type: ignore[arg-type]
     await outbox.ensure_webhook_subscriptions([receiver.url])
-    async with httpx.AsyncClient() as client:
-        dispatcher = Dispatcher(outbox, Sender(client, allow_private=True), RetryPolicy((0.1,)))
+    async with httpx.AsyncHTTPTransport() as transport:
+        sender = Sender(transport, timeout_s=5.0, allow_private=True)
+        dispatcher = Dispatcher(outbox, sender, RetryPolicy((0.1,)))
         async with in_memory(settings, notifier_router(settings, outbox, dispatcher)) as broker:
             for event in (summarized(0, "ad"), summarized(1), summarized(1), summarized(2)):
                 await broker.publish(event, stream=StorySummarized.stream)

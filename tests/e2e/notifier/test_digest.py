@@ -36,8 +36,8 @@ async def test_digest_waits_for_its_time_then_sends_one_message_per_channel(
     await subscribe(repo, name="morning-slack", channel="slack", url=slack.url, **daily)
     now = [datetime(2026, 11, 27, 6, 0, tzinfo=UTC)]  # 07:00 in Berlin
     outbox = Outbox(db)
-    async with httpx.AsyncClient() as client:
-        sender = Sender(client, allow_private=True, pacer=Pacer())
+    async with httpx.AsyncHTTPTransport() as transport:
+        sender = Sender(transport, timeout_s=5.0, allow_private=True, pacer=Pacer())
         dispatcher = Dispatcher(outbox, sender, RetryPolicy((1.0,)), clock=lambda: now[0])
         router = build_router(fast, outbox, dispatcher, clock=lambda: now[0])
         async with in_memory(fast, router) as broker:
