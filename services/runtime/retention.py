@@ -114,6 +114,11 @@ async def retention_loop(redis_url: str, settings: Settings) -> None:
             removed = {stream: n for stream, n in trimmed.items() if n}
             if removed:
                 log.info("streams_trimmed", removed=removed)
+            # On Python 3.11 the asyncio.wait_for redis-py awaits in every command swallows a
+            # cancel that lands as the command completes (cpython#86296): the host's stop
+            # would wait on this loop forever.
+            if (task := asyncio.current_task()) is not None and task.cancelling():
+                raise asyncio.CancelledError
             await asyncio.sleep(settings.retention_interval_s)
     finally:
         await client.aclose()
