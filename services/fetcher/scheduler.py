@@ -11,6 +11,7 @@ import structlog
 from schemas import FeedPollRequested
 from services.fetcher.leases import Leases, queued_key
 from services.fetcher.poller import Publish, utcnow
+from services.runtime.cancellation import stop_if_asked
 from services.storage.feeds import FeedRegistry
 
 log = structlog.get_logger("newsdesk.scheduler")
@@ -59,4 +60,5 @@ class Scheduler:
             except Exception:
                 # A loop, not a handler: one bad tick (database busy) must not end scheduling.
                 log.exception("scheduler_tick_failed")
+            stop_if_asked()
             await asyncio.sleep(interval_s)

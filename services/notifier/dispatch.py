@@ -17,7 +17,7 @@ from services.notifier.channels import Sender
 from services.notifier.core import render
 from services.notifier.policy import RetryPolicy, Verdict, judge
 from services.notifier.slack import DIGEST_STORIES_MAX
-from services.runtime.shield import to_the_end
+from services.runtime.cancellation import stop_if_asked, to_the_end
 from services.storage.models import Delivery, Subscription
 from services.storage.outbox import Attempted, Outbox, Settlement, utcnow
 
@@ -206,6 +206,7 @@ class Dispatcher:
             except Exception:
                 # The loop outlives a database hiccup; the next pass picks up where this stopped.
                 log.exception("outbox_drain_failed")
+            stop_if_asked()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), interval_s)
                 await asyncio.sleep(self.linger_s)  # woken: let a trickle gather first

@@ -12,6 +12,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from services.runtime.cancellation import stop_if_asked
 from services.runtime.entries import event_streams, short_name
 from services.runtime.settings import Settings
 
@@ -114,11 +115,7 @@ async def retention_loop(redis_url: str, settings: Settings) -> None:
             removed = {stream: n for stream, n in trimmed.items() if n}
             if removed:
                 log.info("streams_trimmed", removed=removed)
-            # On Python 3.11 the asyncio.wait_for redis-py awaits in every command swallows a
-            # cancel that lands as the command completes (cpython#86296): the host's stop
-            # would wait on this loop forever.
-            if (task := asyncio.current_task()) is not None and task.cancelling():
-                raise asyncio.CancelledError
+            stop_if_asked()
             await asyncio.sleep(settings.retention_interval_s)
     finally:
         await client.aclose()
