@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import contextlib
 import json
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from standardwebhooks.webhooks import Webhook
 
+from services.notifier.pacing import Pacer
 from services.notifier.policy import Answer
 from services.runtime.retry_after import parse_retry_after
 from services.runtime.ssrf import UnsafeUrlError, check_url
@@ -44,36 +41,10 @@ def webhook_headers(
     return headers
 
 
-class Pacer:
-    """At most one message per interval to each URL, and none while a 429 says wait."""
-
-    def __init__(
-        self,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self._clock, self._sleep = clock, sleep
-        self._next: dict[str, float] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    @contextlib.asynccontextmanager
-    async def turn(self, url: str, interval: float) -> AsyncIterator[None]:
-        async with self._locks.setdefault(url, asyncio.Lock()):
-            wait = self._next.get(url, 0.0) - self._clock()
-            if wait > 0:
-                await self._sleep(wait)
-            try:
-                yield
-            finally:
-                self.hold(url, interval)
-
-    def hold(self, url: str, seconds: float) -> None:
-        self._next[url] = max(self._next.get(url, 0.0), self._clock() + seconds)
-
-
 class Sender:
     """POSTs JSON to one channel's URL, never following redirects, never to private
-    addresses (unless allowed), and pacing Slack webhooks.
+    addresses (unless allowed), and pacing Slack webhooks (with every other notifier, when
+    its pacer has Redis).
 
     It speaks to the transport directly: an `AsyncClient`'s URL merging, auth, redirect and
     cookie machinery, none of which it needs, cost a tenth of the notifier's CPU."""
@@ -102,10 +73,10 @@ class Sender:
         if channel == "webhook":
             headers |= webhook_headers(message_id, body, secret, datetime.now(UTC))
         interval = self.slack_interval_s if channel == "slack" else 0.0
-        async with self.pacer.turn(url, interval):
+        async with self.pacer.turn(url, interval) as turn:
             answer = await self._post(url, body.encode(), headers)
-        if answer.status_code == 429 and answer.retry_after:
-            self.pacer.hold(url, answer.retry_after)
+            if answer.status_code == 429 and answer.retry_after:
+                turn.hold(answer.retry_after)
         return answer
 
     async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:

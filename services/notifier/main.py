@@ -1,10 +1,12 @@
-"""Wiring for the notifier: the outbox, a guarded HTTP transport, the sender, the drain loop."""
+"""Wiring for the notifier: the outbox, a guarded HTTP transport, the shared Slack pacer, the
+sender, the drain loop."""
 
 from __future__ import annotations
 
 from schemas import StorySummarized
 from services.notifier.channels import Sender
 from services.notifier.dispatch import Dispatcher
+from services.notifier.pacing import Pacer, pacing_client
 from services.notifier.policy import RetryPolicy
 from services.notifier.worker import STAGE, build_router
 from services.runtime.settings import Settings
@@ -25,11 +27,16 @@ def build_stage(settings: Settings, redis_url: str) -> Stage:
     engine = create_engine(settings.effective_database_url)
     outbox = Outbox(sessions(engine))
     transport = guarded_transport(allow_private=settings.allow_private_urls)
+    redis = pacing_client(redis_url)
+    # httpx's timeout is per phase (pool, connect, write, read): a POST's turn ends within
+    # about four of them, unless its notifier died, when the others wait out the lease.
+    pacer = Pacer(redis, lease_s=4 * settings.http_timeout_s)
     sender = Sender(
         transport,
         timeout_s=settings.http_timeout_s,
         allow_private=settings.allow_private_urls,
         slack_interval_s=settings.slack_min_interval_s,
+        pacer=pacer,
     )
     policy = retry_policy(settings)
     dispatcher = Dispatcher(
@@ -47,6 +54,7 @@ def build_stage(settings: Settings, redis_url: str) -> Stage:
 
     async def stop() -> None:
         await transport.aclose()
+        await redis.aclose()
         await engine.dispose()
 
     async def drain_loop() -> None:

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas import StorySummarized
-from services.notifier.channels import Pacer, Sender
+from services.notifier.channels import Sender
 from services.notifier.dispatch import Dispatcher
+from services.notifier.pacing import Pacer
 from services.notifier.policy import RetryPolicy
 from services.notifier.worker import build_router
 from services.runtime.settings import Settings

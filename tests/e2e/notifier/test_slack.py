@@ -1,15 +1,25 @@
-"""A Slack-like receiver: 429 with Retry-After, 400/404/410 with Slack's error bodies."""
+"""A Slack-like receiver: 429 with Retry-After, 400/404/410 with Slack's error bodies; two
+notifiers sharing one webhook's pace."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 from collections.abc import Callable
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.notifier.channels import Sender
+from services.notifier.core import story_payload
+from services.notifier.dispatch import Dispatcher
+from services.notifier.pacing import Pacer, pacing_client
+from services.notifier.policy import RetryPolicy
+from services.notifier.spec import subscription_id
 from services.runtime.settings import Settings
-from services.storage.outbox import Outbox
+from services.storage.outbox import Outbox, Pending, utcnow
 from services.storage.subscriptions import SubscriptionRepository
 from tests.e2e.notifier.conftest import Running
 from tests.e2e.notifier.receivers import Receiver, Reply
@@ -43,6 +53,52 @@ async def test_rate_limit_is_honoured_and_messages_are_paced_one_per_second(
     assert (first.outcome, first.status_code, first.error) == (
         "rate_limited", 429, "HTTP 429: rate_limited"
     )  # fmt: skip
+
+
+async def test_two_notifiers_share_a_webhooks_pace_and_its_rate_limit(
+    redis_url: str,
+    repo: SubscriptionRepository,
+    db: async_sessionmaker[AsyncSession],
+    receivers: Callable[..., Receiver],
+) -> None:
+    interval = 0.2
+    slack = receivers().then(Reply(), Reply(429, "rate_limited", (("Retry-After", "1"),)))
+    for name in ("first", "second"):  # two subscriptions posting to one channel
+        await subscribe(repo, name=name, channel="slack", url=slack.url)
+    outbox = Outbox(db)
+
+    async def enqueue(name: str, *indexes: int) -> None:
+        due = {subscription_id(name): utcnow()}
+        stories = [story(i) for i in indexes]
+        await outbox.enqueue_many(
+            [Pending(e.segment.segment_id, due, story_payload(e)) for e in stories]
+        )
+
+    async with contextlib.AsyncExitStack() as replicas:
+        dispatchers = []
+        for _ in range(2):  # each with its own HTTP transport, Redis client and pacer
+            transport = await replicas.enter_async_context(httpx.AsyncHTTPTransport())
+            client = pacing_client(redis_url)
+            replicas.push_async_callback(client.aclose)
+            sender = Sender(transport, timeout_s=5.0, allow_private=True,
+                            slack_interval_s=interval, pacer=Pacer(client))  # fmt: skip
+            dispatchers.append(Dispatcher(outbox, sender, RetryPolicy((0.3,) * 6)))
+        await enqueue("first", 1, 2, 3)
+        loops = [asyncio.create_task(dispatchers[0].run_forever(0.05))]
+        await wait_for(lambda: len(slack.requests) == 1)
+        # The first notifier is in the middle of its pass: the second takes the new ones.
+        await enqueue("second", 4, 5, 6)
+        loops.append(asyncio.create_task(dispatchers[1].run_forever(0.05)))
+        await wait_for(lambda: len(slack.accepted()) == 6)
+        for loop in loops:
+            loop.cancel()
+        await asyncio.gather(*loops, return_exceptions=True)
+    assert slack.answered() == [200, 429, 200, 200, 200, 200, 200]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(slack.requests)]
+    assert gaps[1] >= 0.95, "Retry-After: 1 held both notifiers"
+    assert min(gaps) >= interval - 0.01, "one message per interval from both together"
+    delivered = [s.name for d, s in await outbox.deliveries() if d.status == "delivered"]
+    assert sorted(delivered) == ["first"] * 3 + ["second"] * 3
 
 
 async def test_slack_errors_are_recorded_and_dead_webhooks_disabled(

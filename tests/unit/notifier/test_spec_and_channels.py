@@ -10,7 +10,8 @@ import pytest
 from pydantic import ValidationError
 from standardwebhooks.webhooks import Webhook
 
-from services.notifier.channels import Pacer, webhook_headers
+from services.notifier.channels import webhook_headers
+from services.notifier.pacing import Pacer
 from services.notifier.spec import SubscriptionSpec, changed, new_secret
 
 WEBHOOK = {"name": "hook", "channel": "webhook", "url": "https://example.com/hook"}
@@ -83,10 +84,8 @@ async def test_pacer_spaces_messages_to_one_url_and_holds_after_a_429() -> None:
         now[0] += seconds
 
     pacer = Pacer(clock=lambda: now[0], sleep=sleep)
-    for url in ("a", "a", "b", "a"):
-        async with pacer.turn(url, 1.0):
+    for url, retry_after in (("a", 0.0), ("a", 0.0), ("b", 0.0), ("a", 10.0), ("a", 0.0)):
+        async with pacer.turn(url, 1.0) as turn:
             now[0] += 0.25  # the POST itself
-    pacer.hold("a", 10.0)
-    async with pacer.turn("a", 1.0):
-        pass
+            turn.hold(retry_after)
     assert slept == [1.0, 0.75, 10.0], "spacing counts from the end of the last POST"
