@@ -118,6 +118,8 @@ def handled_lines(logs: list[EventDict]) -> list[EventDict]:
 @pytest.fixture
 def logs() -> Iterator[list[EventDict]]:
     """Every structlog line while the test runs, with the context bound per message."""
+    # A CLI test before this one may have configured a level that drops INFO lines unseen.
+    structlog.reset_defaults()
     with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as lines:
         yield lines
 
