@@ -116,7 +116,9 @@ class Settings(BaseSettings):
         default=300.0, description="A claimed delivery another notifier may take after this."
     )
     slack_min_interval_s: float = Field(
-        default=1.0, description="At least this long between two messages to one Slack webhook."
+        default=1.0,
+        description="At least this long between two messages to one Slack webhook, across "
+        "every notifier replica (they share the pacing through Redis).",
     )
     api_key: SecretStr | None = Field(
         default=None, description="Required by the API's write endpoints; unset = read-only API."
