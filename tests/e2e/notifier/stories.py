@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from schemas import (
@@ -75,15 +73,3 @@ async def signed_webhook(
     spec = await subscribe(repo, channel="webhook", url=receiver.url, **fields)
     receiver.secret = spec.secret
     return spec
-
-
-async def wait_for(predicate: Callable[[], Awaitable[bool] | bool], within_s: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within_s
-    while True:
-        result = predicate()
-        if await result if isinstance(result, Awaitable) else result:
-            return
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)

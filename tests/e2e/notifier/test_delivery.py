@@ -12,7 +12,8 @@ from services.storage.outbox import Outbox
 from services.storage.subscriptions import SubscriptionRepository
 from tests.e2e.notifier.conftest import Running
 from tests.e2e.notifier.receivers import Receiver
-from tests.e2e.notifier.stories import signed_webhook, story, subscribe, wait_for
+from tests.e2e.notifier.stories import signed_webhook, story, subscribe
+from tests.e2e.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,8 @@ from services.storage.outbox import Outbox, utcnow
 from services.storage.subscriptions import SubscriptionRepository
 from tests.e2e.notifier.conftest import Running
 from tests.e2e.notifier.receivers import Receiver, Reply
-from tests.e2e.notifier.stories import story, subscribe, wait_for
+from tests.e2e.notifier.stories import story, subscribe
+from tests.e2e.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 

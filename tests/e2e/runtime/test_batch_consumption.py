@@ -23,6 +23,7 @@ from services.runtime.host import StageHost
 from services.runtime.settings import Settings
 from services.runtime.stage import Stage
 from tests.e2e.crash import take_and_die
+from tests.e2e.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -86,14 +87,6 @@ async def dead_letters(client: Redis) -> list[dict[str, Any]]:
 
 async def pending(client: Redis) -> int:
     return int((await client.xpending(STREAM, GROUP))["pending"])
-
-
-async def wait_for(predicate: Callable[[], Awaitable[bool]], within_s: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within_s
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 def settled(

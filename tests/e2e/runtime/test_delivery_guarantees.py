@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,6 +18,7 @@ from services.runtime.host import StageHost
 from services.runtime.settings import Settings
 from services.runtime.stage import Stage
 from tests.e2e.crash import take_and_die
+from tests.e2e.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -51,14 +51,6 @@ async def publish(url: str, *messages: Any) -> None:
 async def entries(client: Redis, stream: str) -> list[dict[str, Any]]:
     """The JSON bodies in a stream, unframed."""
     return [e.body or {} async for e in read_range(client, stream)]
-
-
-async def wait_for(predicate: Callable[[], Awaitable[bool]], within_s: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within_s
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 async def test_poison_event_is_dead_lettered_and_does_not_block(

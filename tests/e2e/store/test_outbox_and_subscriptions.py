@@ -18,7 +18,8 @@ from services.storage.outbox import Attempted, Outbox, Pending, Settlement, as_u
 from services.storage.repository import StoryRepository
 from services.storage.subscriptions import SubscriptionExistsError, SubscriptionRepository
 from services.store.main import build_stage
-from tests.e2e.notifier.stories import story, wait_for
+from tests.e2e.notifier.stories import story
+from tests.e2e.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
