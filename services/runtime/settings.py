@@ -47,7 +47,7 @@ class Settings(BaseSettings):
         "in one transaction and acknowledged with one XACK.",
     )
     sink_linger_ms: int = Field(
-        default=500,
+        default=1000,
         ge=0,
         description="After a batch smaller than sink_batch_size, how long the store and the "
         "notifier wait for more (and the notifier for deliveries to send together): a little "
