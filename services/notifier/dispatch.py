@@ -113,14 +113,17 @@ class Dispatcher:
         self._lock = asyncio.Lock()
         self._endpoints = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
+        self._holding = 0  # deliveries the running pass has claimed and not yet settled
 
     def wake(self) -> None:
         """Deliveries were enqueued: the drain loop's next pass starts now, not on its timer."""
         self._wake.set()
 
     def busy(self) -> bool:
-        """A pass is running or about to: what is due now has not been tried yet."""
-        return self._wake.is_set() or self._lock.locked()
+        """Woken and not yet passed, or a pass holds deliveries it has not settled: what is
+        due now has not been tried yet. A pass on the timer that finds nothing due is not
+        busy, or an idle notifier polling every 0.2 s would look busy whenever looked at."""
+        return self._wake.is_set() or self._holding > 0
 
     async def drain(self) -> int:
         """One pass over what is due; returns how many deliveries were delivered."""
@@ -132,6 +135,7 @@ class Dispatcher:
         due = units(await self.outbox.due(now))
         ids = [d.delivery_id for unit in due for d in unit.deliveries]
         claimed = set(await self.outbox.claim(ids, now, self.lease_s)) if ids else set()
+        self._holding = len(claimed)
         by_endpoint: dict[str, list[Unit]] = {}
         for unit in due:
             mine = unit.only(claimed)
@@ -151,6 +155,7 @@ class Dispatcher:
             if done.attempts or unsent:
                 settle = self.outbox.settle_many(done.attempts, release=unsent, now=self.clock())
                 await to_the_end(settle)
+            self._holding = 0
         return done.delivered
 
     async def _send(self, todo: list[Unit], done: Pass, deadline: float) -> None:
