@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from faststream.message import StreamMessage
 
-from services.runtime.entries import as_text, decode_entry
+from services.runtime.entries import Entry, as_text, decode_entry
 
 
 def is_batch(msg: StreamMessage[Any]) -> bool:
@@ -38,13 +37,17 @@ def batch_ids(msg: StreamMessage[Any]) -> list[str]:
     return ids[:count] + [""] * (count - len(ids))
 
 
+def batch_entries(msg: StreamMessage[Any]) -> list[Entry]:
+    """Each entry of a batch, unframed and its JSON decoded."""
+    stream, fields = channel(msg), msg.raw_message["data"]
+    return [decode_entry(stream, i, f) for i, f in zip(batch_ids(msg), fields, strict=True)]
+
+
 def payloads(msg: StreamMessage[Any]) -> list[tuple[str, bytes]]:
     """Each entry of the message, as its id and its body (unframed)."""
     if not is_batch(msg):
         return [(first_entry_id(msg), msg.body if isinstance(msg.body, bytes) else b"")]
-    stream, fields = channel(msg), msg.raw_message["data"]
-    ids = batch_ids(msg)
-    return [(i, decode_entry(stream, i, f).raw) for i, f in zip(ids, fields, strict=True)]
+    return [(entry.entry_id, entry.raw) for entry in batch_entries(msg)]
 
 
 Parser = Callable[[Mapping[str, Any]], Awaitable[StreamMessage[Any]]]
@@ -62,12 +65,6 @@ async def parse_batch(raw: Mapping[str, Any], original: Parser) -> StreamMessage
 
 
 async def decode_batch(msg: StreamMessage[Any]) -> list[Any]:
-    """The body of each entry of a batch: its JSON, else its bytes (which no event validates,
-    so it is rejected alone). Async: FastStream runs a plain function in a thread."""
-    bodies: list[Any] = []
-    for _, payload in payloads(msg):
-        try:
-            bodies.append(json.loads(payload))
-        except ValueError:
-            bodies.append(payload)
-    return bodies
+    """The body of each entry of a batch: its JSON object, else its bytes (which no event
+    validates, so it is rejected alone). Async: FastStream runs a plain function in a thread."""
+    return [entry.body if entry.body is not None else entry.raw for entry in batch_entries(msg)]
