@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -13,7 +12,7 @@ from pydantic import ValidationError
 
 from schemas import StorySummarized
 from services.notifier.cadence import due_at
-from services.notifier.core import Rule, Story, story_from_event, story_payload
+from services.notifier.core import Rule, story_from_event, story_payload
 from services.notifier.dispatch import Dispatcher
 from services.runtime.broker import consume_batch
 from services.runtime.settings import Settings
@@ -24,24 +23,16 @@ STAGE = "notifier"
 log = structlog.get_logger("newsdesk.notifier")
 
 
-@functools.lru_cache(maxsize=1024)
-def _rule(filters: str) -> Rule:
-    # Every story is checked against every subscription: parse each rule once.
-    return Rule.model_validate_json(filters)
-
-
-def matching(subscriptions: Sequence[Subscription], story: Story) -> list[Subscription]:
-    """The subscriptions whose rule the story satisfies; a rule that no longer parses is
-    skipped (and logged) rather than failing the story for every other subscription."""
+def rules(subscriptions: Sequence[Subscription]) -> list[tuple[Subscription, Rule]]:
+    """Each subscription with its rule, parsed once for a batch of stories; a rule that no
+    longer parses is skipped (and logged) rather than failing the stories for every other
+    subscription."""
     out = []
     for subscription in subscriptions:
         try:
-            rule = _rule(json.dumps(subscription.filters, sort_keys=True))
+            out.append((subscription, Rule.model_validate_json(json.dumps(subscription.filters))))
         except ValidationError as exc:
             log.error("subscription_rule_invalid", subscription=subscription.name, error=str(exc))
-            continue
-        if rule.matches(story):
-            out.append(subscription)
     return out
 
 
@@ -57,17 +48,17 @@ def build_router(
     # once their deliveries are in the outbox; the drain loop, woken, sends them.
     @consume_batch(router, StorySummarized, group=STAGE, settings=settings)
     async def on_stories_summarized(events: Sequence[StorySummarized]) -> None:
-        now, subscriptions = clock(), await outbox.active_subscriptions()
+        stories = [e for e in events if e.segment.kind == "story"]
+        if not stories:
+            return
+        now, active = clock(), rules(await outbox.active_subscriptions())
         pending = []
-        for e in events:
-            if e.segment.kind != "story":
-                continue
-            found = matching(subscriptions, story_from_event(e))
+        for e in stories:
+            story = story_from_event(e)
             due = {s.subscription_id: due_at(s.cadence, now, s.digest_time, s.timezone)
-                   for s in found}  # fmt: skip
+                   for s, rule in active if rule.matches(story)}  # fmt: skip
             pending.append(Pending(e.segment.segment_id, due, story_payload(e), e.redeliver))
-        if pending:
-            await outbox.enqueue_many(pending)
-            dispatcher.wake()
+        await outbox.enqueue_many(pending)
+        dispatcher.wake()
 
     return router
